@@ -1,0 +1,204 @@
+using System.DirectoryServices.Protocols;
+using System.Net;
+using System.Runtime.InteropServices;
+using Microsoft.Extensions.Options;
+
+namespace VmManager.Daemon.Accounts;
+
+/// <summary>Search-then-bind against the school directory, with roles from group membership.</summary>
+public sealed class LdapDirectory
+{
+    // OpenLDAP codes: 49 invalid credentials; 81 server down, 85 timeout, 91 connect error.
+    private const int InvalidCredentials = 49;
+    private static readonly Lock CaLock = new();
+    private static string? _trustedCa;
+    private readonly LdapOptions _options;
+
+    public LdapDirectory(IOptions<LdapOptions> options)
+    {
+        _options = options.Value;
+        TrustCa(_options.CaCertificatePath);
+    }
+
+    /// <summary>Returns the user, or null for a wrong password or unknown user (callers must not tell them apart).</summary>
+    public AuthenticatedUser? Authenticate(string userName, string password)
+    {
+        if (string.IsNullOrEmpty(password) || string.IsNullOrWhiteSpace(userName))
+        {
+            // An empty password would be an anonymous bind, which succeeds: refuse before asking.
+            return null;
+        }
+        return Run(() =>
+        {
+            using var service = OpenBound(_options.BindDn!, _options.BindPassword!);
+            var entry = FindUser(service, userName);
+            // Unknown users still cost one bind, so the answer's timing does not reveal who exists.
+            var userDn = entry?.DistinguishedName ?? $"{_options.UserNameAttribute}=vmm-unknown-user,{_options.UserBaseDn}";
+            if (!TryBind(userDn, password) || entry is null)
+            {
+                return null;
+            }
+            var uid = Attribute(entry, _options.UserNameAttribute) ?? userName;
+            var groups = GroupsOf(service, entry.DistinguishedName, uid);
+            return new AuthenticatedUser(uid, Attribute(entry, _options.DisplayNameAttribute) ?? uid,
+                Attribute(entry, _options.MailAttribute), RoleFrom(groups), groups);
+        });
+    }
+
+    /// <summary>Binds with the service account: what the readiness probe asks.</summary>
+    public void CheckServiceBind() => Run(() =>
+    {
+        using var connection = OpenBound(_options.BindDn!, _options.BindPassword!);
+        return true;
+    });
+
+    /// <summary>The e-mail addresses of members of the given groups (for notifying teachers).</summary>
+    public IReadOnlyList<string> MailsOfGroups(IEnumerable<string> groupNames) => Run(() =>
+    {
+        using var service = OpenBound(_options.BindDn!, _options.BindPassword!);
+        var mails = new List<string>();
+        foreach (var group in groupNames)
+        {
+            var groupFilter = $"(cn={LdapFilter.Escape(group)})";
+            var groups = (SearchResponse)service.SendRequest(new SearchRequest(_options.GroupBaseDn, groupFilter, SearchScope.Subtree, "member", "memberUid"));
+            foreach (SearchResultEntry entry in groups.Entries)
+            {
+                var members = Values(entry, "member").Select(dn => $"(entryDN={LdapFilter.Escape(dn)})")
+                    .Concat(Values(entry, "memberUid").Select(uid => $"({_options.UserNameAttribute}={LdapFilter.Escape(uid)})"))
+                    .ToList();
+                if (members.Count == 0)
+                {
+                    continue;
+                }
+                var users = (SearchResponse)service.SendRequest(new SearchRequest(_options.UserBaseDn, $"(|{string.Concat(members)})", SearchScope.Subtree, _options.MailAttribute));
+                mails.AddRange(users.Entries.Cast<SearchResultEntry>().Select(user => Attribute(user, _options.MailAttribute)).OfType<string>());
+            }
+        }
+        return (IReadOnlyList<string>)mails.Distinct(StringComparer.OrdinalIgnoreCase).ToList();
+    });
+
+    private SearchResultEntry? FindUser(LdapConnection service, string userName)
+    {
+        var filter = _options.UserFilter.Replace("{0}", LdapFilter.Escape(userName), StringComparison.Ordinal);
+        var request = new SearchRequest(_options.UserBaseDn, filter, SearchScope.Subtree,
+            _options.UserNameAttribute, _options.DisplayNameAttribute, _options.MailAttribute) { SizeLimit = 2 };
+        try
+        {
+            var response = (SearchResponse)service.SendRequest(request);
+            return response.Entries.Count == 1 ? response.Entries[0] : null;
+        }
+        catch (DirectoryOperationException ex) when (ex.Response?.ResultCode == ResultCode.SizeLimitExceeded)
+        {
+            return null; // more than one match is never a login
+        }
+    }
+
+    private List<string> GroupsOf(LdapConnection service, string userDn, string uid)
+    {
+        var filter = _options.GroupFilter
+            .Replace("{dn}", LdapFilter.Escape(userDn), StringComparison.Ordinal)
+            .Replace("{uid}", LdapFilter.Escape(uid), StringComparison.Ordinal);
+        var response = (SearchResponse)service.SendRequest(new SearchRequest(_options.GroupBaseDn, filter, SearchScope.Subtree, "cn"));
+        return response.Entries.Cast<SearchResultEntry>().Select(entry => Attribute(entry, "cn")).OfType<string>().ToList();
+    }
+
+    private Role RoleFrom(IReadOnlyCollection<string> groups)
+    {
+        bool In(string[] roleGroups) => groups.Any(group => roleGroups.Contains(group, StringComparer.OrdinalIgnoreCase));
+        return In(_options.AdminGroups) ? Role.Admin : In(_options.TeacherGroups) ? Role.Teacher : Role.Student;
+    }
+
+    private bool TryBind(string dn, string password)
+    {
+        try
+        {
+            using var connection = OpenBound(dn, password);
+            return true;
+        }
+        catch (LdapException ex) when (ex.ErrorCode == InvalidCredentials)
+        {
+            return false;
+        }
+    }
+
+    private LdapConnection OpenBound(string dn, string password)
+    {
+        var connection = new LdapConnection(new LdapDirectoryIdentifier(_options.Host, _options.EffectivePort), null, AuthType.Basic)
+        {
+            Timeout = TimeSpan.FromSeconds(_options.OperationTimeoutSeconds),
+        };
+        try
+        {
+            var session = connection.SessionOptions;
+            session.ProtocolVersion = 3; // the library's default of 2 is refused by slapd
+            session.ReferralChasing = ReferralChasingOptions.None;
+            session.SendTimeout = TimeSpan.FromSeconds(_options.ConnectTimeoutSeconds);
+            if (_options.Security == LdapSecurity.Ldaps)
+            {
+                session.SecureSocketLayer = true;
+            }
+            else if (_options.Security == LdapSecurity.StartTls)
+            {
+                // On Linux the connection opens lazily; StartTLS needs it open, so read the root DSE first.
+                connection.SendRequest(new SearchRequest("", "(objectClass=*)", SearchScope.Base, "1.1"));
+                session.StartTransportLayerSecurity(null);
+            }
+            connection.Bind(new NetworkCredential(dn, password));
+            return connection;
+        }
+        catch
+        {
+            connection.Dispose();
+            throw;
+        }
+    }
+
+    private T Run<T>(Func<T> action)
+    {
+        try
+        {
+            return action();
+        }
+        catch (LdapException ex) when (ex.ErrorCode != InvalidCredentials)
+        {
+            throw new DirectoryUnavailableException($"the directory at {_options.Host}:{_options.EffectivePort} is unreachable ({ex.Message})", ex);
+        }
+        catch (LdapException ex)
+        {
+            throw new DirectoryUnavailableException($"the directory refused the service account ({ex.Message})", ex);
+        }
+        catch (DirectoryOperationException ex)
+        {
+            throw new DirectoryUnavailableException($"the directory failed a search ({ex.Message})", ex);
+        }
+    }
+
+    private static string? Attribute(SearchResultEntry entry, string name) => Values(entry, name).FirstOrDefault();
+
+    private static IEnumerable<string> Values(SearchResultEntry entry, string name) =>
+        entry.Attributes.Contains(name) ? entry.Attributes[name].GetValues(typeof(string)).Cast<string>() : [];
+
+    /// <summary>
+    /// libldap reads LDAPTLS_CACERT from the native environment once, at its first use; .NET's
+    /// Environment.SetEnvironmentVariable does not reach that environment, so call setenv(3).
+    /// </summary>
+    private static void TrustCa(string? caFile)
+    {
+        if (string.IsNullOrEmpty(caFile))
+        {
+            return;
+        }
+        lock (CaLock)
+        {
+            if (_trustedCa is not null && _trustedCa != caFile)
+            {
+                throw new InvalidOperationException("Ldap:CaCertificatePath cannot change while the process runs");
+            }
+            _trustedCa = caFile;
+            _ = SetEnv("LDAPTLS_CACERT", Path.GetFullPath(caFile), 1);
+        }
+    }
+
+    [DllImport("libc", EntryPoint = "setenv")]
+    private static extern int SetEnv([MarshalAs(UnmanagedType.LPUTF8Str)] string name, [MarshalAs(UnmanagedType.LPUTF8Str)] string value, int overwrite);
+}

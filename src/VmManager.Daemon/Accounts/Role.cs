@@ -1,0 +1,14 @@
+namespace VmManager.Daemon.Accounts;
+
+/// <summary>Ordered: a higher role can do everything a lower one can see.</summary>
+public enum Role
+{
+    Student = 0,
+    Teacher = 1,
+    Admin = 2,
+}
+
+public sealed record AuthenticatedUser(string UserName, string DisplayName, string? Email, Role Role, IReadOnlyList<string> Groups);
+
+/// <summary>The directory could not be asked at all: the login page says so instead of "wrong password".</summary>
+public sealed class DirectoryUnavailableException(string message, Exception? inner = null) : Exception(message, inner);

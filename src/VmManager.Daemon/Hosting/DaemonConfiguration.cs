@@ -1,0 +1,76 @@
+using System.Text.Json;
+using Microsoft.Extensions.Configuration.Json;
+
+namespace VmManager.Daemon.Hosting;
+
+/// <summary>
+/// One JSON file (comments allowed), then secrets from systemd's credentials directory, then
+/// <c>VMMANAGER__Section__Key</c> environment variables. Without any file the embedded demo
+/// defaults apply, so a fresh checkout runs with one command.
+/// </summary>
+public static class DaemonConfiguration
+{
+    public const string DefaultPath = "/etc/vm-manager/vm-manager.json";
+    public const string PathVariable = "VMMANAGER_CONFIG";
+    public const string EnvironmentPrefix = "VMMANAGER__";
+
+    public static string? ConfigFileFrom(string[] args)
+    {
+        var index = Array.IndexOf(args, "--config");
+        if (index >= 0)
+        {
+            return index + 1 < args.Length ? args[index + 1] : throw new StartupException("--config", "expects a file path");
+        }
+        return Environment.GetEnvironmentVariable(PathVariable) is { Length: > 0 } fromEnvironment ? fromEnvironment : null;
+    }
+
+    /// <summary>Replaces the builder's default sources; returns whether the demo defaults are in use.</summary>
+    public static bool AddDaemonConfiguration(this WebApplicationBuilder builder, string[] args)
+    {
+        var explicitPath = ConfigFileFrom(args);
+        var path = Path.GetFullPath(explicitPath ?? DefaultPath);
+        var demo = explicitPath is null && !File.Exists(path);
+        if (!demo && !File.Exists(path))
+        {
+            throw new StartupException(explicitPath is null ? PathVariable : "--config", $"config file '{path}' does not exist");
+        }
+
+        var configuration = builder.Configuration;
+        configuration.Sources.Clear();
+        if (demo)
+        {
+            configuration.AddJsonStream(typeof(DaemonConfiguration).Assembly.GetManifestResourceStream("demo.json")!);
+        }
+        else
+        {
+            AddConfigFile(configuration, path);
+        }
+        if (Environment.GetEnvironmentVariable("CREDENTIALS_DIRECTORY") is { Length: > 0 } credentials)
+        {
+            // systemd LoadCredential= files named like Ldap__BindPassword become Ldap:BindPassword.
+            configuration.AddKeyPerFile(credentials, optional: true);
+        }
+        configuration.AddEnvironmentVariables(EnvironmentPrefix);
+        return demo;
+    }
+
+    /// <summary>ConfigurationManager reads a source as it is added: a syntax error surfaces here, as one line.</summary>
+    private static void AddConfigFile(IConfigurationManager configuration, string path)
+    {
+        try
+        {
+            configuration.Add<JsonConfigurationSource>(source =>
+            {
+                source.Path = path;
+                source.Optional = false;
+                source.ReloadOnChange = false;
+                source.ResolveFileProvider();
+            });
+        }
+        catch (Exception ex) when (ex is InvalidDataException or FormatException or JsonException or IOException or UnauthorizedAccessException)
+        {
+            var detail = (ex.InnerException ?? ex).Message.ReplaceLineEndings(" ");
+            throw new StartupException(path, $"cannot read the config file: {detail}", ex);
+        }
+    }
+}

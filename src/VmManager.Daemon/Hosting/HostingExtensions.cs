@@ -1,0 +1,53 @@
+using System.Net;
+using Microsoft.AspNetCore.HttpOverrides;
+using Microsoft.Extensions.Options;
+
+namespace VmManager.Daemon.Hosting;
+
+public static class HostingExtensions
+{
+    public static WebApplicationBuilder AddHosting(this WebApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        var notifier = new SystemdNotifier();
+        services.AddSingleton(notifier);
+        services.AddSingleton(TimeProvider.System);
+        services.AddHostedService<SystemdLifetimeNotifications>();
+        services.AddHostedService<SystemdWatchdog>();
+        // Request logs at Information drown the journal; the config's Logging section can lower this.
+        builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+        if (IsSystemdService(notifier))
+        {
+            // journald reads the <N> prefixes as priorities; its own timestamps make ours redundant.
+            builder.Logging.ClearProviders().AddSystemdConsole(console => console.TimestampFormat = null);
+        }
+
+        services.AddOptions<ServerOptions>().BindConfiguration(ServerOptions.Section).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<ServerOptions>, ServerOptionsValidator>();
+        builder.WebHost.UseUrls(builder.Configuration[$"{ServerOptions.Section}:{nameof(ServerOptions.Url)}"] ?? new ServerOptions().Url);
+        services.AddOptions<ForwardedHeadersOptions>().Configure<IOptions<ServerOptions>>((forwarded, server) =>
+        {
+            forwarded.ForwardedHeaders = ForwardedHeaders.XForwardedFor | ForwardedHeaders.XForwardedProto;
+            forwarded.KnownIPNetworks.Clear();
+            forwarded.KnownProxies.Clear();
+            foreach (var proxy in server.Value.KnownProxies)
+            {
+                forwarded.KnownProxies.Add(IPAddress.Parse(proxy));
+            }
+        });
+        services.AddProblemDetails();
+        return builder;
+    }
+
+    public static WebApplication UseHosting(this WebApplication app)
+    {
+        app.UseForwardedHeaders();
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
+        return app;
+    }
+
+    /// <summary>As Hosting.Systemd: started by systemd when it handed us a notify socket or journal stream.</summary>
+    private static bool IsSystemdService(SystemdNotifier notifier) =>
+        notifier.IsEnabled || !string.IsNullOrEmpty(Environment.GetEnvironmentVariable("JOURNAL_STREAM"));
+}

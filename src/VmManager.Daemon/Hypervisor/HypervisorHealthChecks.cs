@@ -1,0 +1,47 @@
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Options;
+
+namespace VmManager.Daemon.Hypervisor;
+
+public sealed class LibvirtHealthCheck(Virsh virsh) : IHealthCheck
+{
+    public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            return HealthCheckResult.Healthy((await virsh.VersionAsync(cancellationToken)).Split('\n')[^1].Trim());
+        }
+        catch (Exception ex) when (ex is VirshException or CommandTimeoutException or InvalidOperationException)
+        {
+            return HealthCheckResult.Unhealthy($"libvirt unreachable: {ex.Message}");
+        }
+    }
+}
+
+/// <summary>Only looks for the executable: starting Ruby costs a second, too much for a probe.</summary>
+public sealed class VagrantHealthCheck(IOptions<HypervisorOptions> options) : IHealthCheck
+{
+    public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+    {
+        var vagrant = options.Value.VagrantPath;
+        var found = ExecutableSearch.Find(vagrant);
+        return Task.FromResult(found is null
+            ? HealthCheckResult.Unhealthy($"'{vagrant}' not found (Hypervisor:VagrantPath, PATH)")
+            : HealthCheckResult.Healthy(found));
+    }
+}
+
+public static class ExecutableSearch
+{
+    public static string? Find(string program)
+    {
+        if (program.Contains('/'))
+        {
+            return File.Exists(program) ? Path.GetFullPath(program) : null;
+        }
+        return (Environment.GetEnvironmentVariable("PATH") ?? "")
+            .Split(':', StringSplitOptions.RemoveEmptyEntries)
+            .Select(folder => Path.Combine(folder, program))
+            .FirstOrDefault(File.Exists);
+    }
+}

@@ -1,0 +1,38 @@
+using System.Net.Sockets;
+using System.Text;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Options;
+
+namespace VmManager.Daemon.Requests;
+
+/// <summary>Connects and reads the relay's 220 greeting, then says QUIT: no mail is sent.</summary>
+public sealed class SmtpHealthCheck(IOptions<MailOptions> options) : IHealthCheck
+{
+    public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+    {
+        var settings = options.Value;
+        if (!settings.Enabled)
+        {
+            return HealthCheckResult.Healthy("not configured");
+        }
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(TimeSpan.FromSeconds(5));
+        try
+        {
+            using var client = new TcpClient();
+            await client.ConnectAsync(settings.Host!, settings.Port, timeout.Token);
+            var stream = client.GetStream();
+            var buffer = new byte[512];
+            var read = await stream.ReadAsync(buffer, timeout.Token);
+            var greeting = Encoding.ASCII.GetString(buffer, 0, read).Trim();
+            await stream.WriteAsync("QUIT\r\n"u8.ToArray(), timeout.Token);
+            return greeting.StartsWith("220", StringComparison.Ordinal)
+                ? HealthCheckResult.Healthy($"{settings.Host}:{settings.Port} ready")
+                : HealthCheckResult.Unhealthy($"{settings.Host}:{settings.Port} answered '{greeting}'");
+        }
+        catch (Exception ex) when (ex is SocketException or IOException or OperationCanceledException)
+        {
+            return HealthCheckResult.Unhealthy($"SMTP relay {settings.Host}:{settings.Port} unreachable: {ex.Message}");
+        }
+    }
+}
