@@ -132,7 +132,6 @@ public sealed class LdapDirectory
             var session = connection.SessionOptions;
             session.ProtocolVersion = 3; // the library's default of 2 is refused by slapd
             session.ReferralChasing = ReferralChasingOptions.None;
-            session.SendTimeout = TimeSpan.FromSeconds(_options.ConnectTimeoutSeconds);
             if (_options.Security == LdapSecurity.Ldaps)
             {
                 session.SecureSocketLayer = true;
@@ -153,11 +152,20 @@ public sealed class LdapDirectory
         }
     }
 
+    /// <summary>
+    /// libldap on Linux has no connect timeout we can set, so every call gets an overall deadline:
+    /// a directory that does not answer is reported as unreachable instead of hanging the login.
+    /// </summary>
     private T Run<T>(Func<T> action)
     {
+        var deadline = TimeSpan.FromSeconds(_options.ConnectTimeoutSeconds + _options.OperationTimeoutSeconds);
         try
         {
-            return action();
+            return Task.Run(action).WaitAsync(deadline).GetAwaiter().GetResult();
+        }
+        catch (TimeoutException ex)
+        {
+            throw new DirectoryUnavailableException($"the directory at {_options.Host}:{_options.EffectivePort} did not answer within {deadline.TotalSeconds:0} s", ex);
         }
         catch (LdapException ex) when (ex.ErrorCode != InvalidCredentials)
         {

@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Every test, on a fresh Debian 12 machine as root: installs what the tests use, brings up the real
+# rig (libvirtd + QEMU, Vagrant box, slapd, SMTP sink), builds with zero warnings, runs all tests.
+#   scripts/test.sh                 leaves the rig up for the next run (scripts/rig.sh down stops it)
+#   scripts/test.sh --teardown      also tears the rig down and checks nothing is left (CI does this)
+#   scripts/test.sh -- ARGS         extra arguments for dotnet test (e.g. --filter ...)
+set -Eeuo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+teardown=${CI:+yes}
+extra=()
+while (($#)); do
+  case $1 in
+    --teardown) teardown=yes ;;
+    --) shift; extra=("$@"); break ;;
+    *) echo "usage: scripts/test.sh [--teardown] [-- dotnet test args]" >&2; exit 64 ;;
+  esac
+  shift
+done
+
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
+scripts/rig.sh install
+scripts/rig.sh install-web
+scripts/rig.sh up
+
+mkdir -p artifacts
+build_log=artifacts/build.log
+dotnet build VmManager.sln -c Release -nologo 2>&1 | tee "$build_log" | grep -E 'error|warn|Warn|Elapsed' || true
+grep -qE '^\s*0 Warning\(s\)' "$build_log" || { echo "the build has warnings or failed (see $build_log)" >&2; exit 1; }
+grep -qE '^\s*0 Error\(s\)' "$build_log" || { echo "the build failed (see $build_log)" >&2; exit 1; }
+
+status=0
+dotnet test VmManager.sln -c Release --no-build -nologo --results-directory artifacts/test-results \
+  --logger "trx" --logger "console;verbosity=normal" "${extra[@]}" 2>&1 | tee artifacts/test.log || status=$?
+
+if [[ $teardown == yes ]]; then
+  scripts/rig.sh down
+  scripts/rig.sh status >/dev/null 2>&1 && { echo "the rig is still up after teardown" >&2; status=1; }
+fi
+
+# One closing line for whoever reads the run: the totals over every test assembly.
+awk '/^(Passed|Failed)!/ { for (i = 1; i <= NF; i++) { v = $(i + 1); gsub(",", "", v)
+       if ($i == "Failed:") f += v; if ($i == "Passed:") p += v; if ($i == "Skipped:") s += v } }
+     END { printf "%d passed, %d failed, %d skipped\n", p, f, s; exit (p == 0 || f > 0) }' artifacts/test.log || status=1
+exit "$status"
