@@ -1,0 +1,82 @@
+using System.Text;
+using Microsoft.Extensions.Options;
+
+namespace VmManager.Daemon.Hypervisor;
+
+public sealed record VagrantBox(string Name, string Provider, string Version);
+
+/// <summary>All vagrant syntax lives here; every call runs in one VM's folder with our VAGRANT_HOME.</summary>
+public sealed class Vagrant(ICommandRunner runner, IOptions<HypervisorOptions> options)
+{
+    /// <summary>The provisioner reads the VM's password from this variable (base64, so no shell quoting issue in the guest).</summary>
+    public const string PasswordVariable = "VMM_PASSWORD_B64";
+
+    public Task<CommandResult> UpAsync(string folder, string password, TimeSpan timeout, Action<string>? onLine, CancellationToken cancellationToken) =>
+        runner.RunAsync(Command(["up", "--provider=libvirt", "--no-color"], folder, timeout, password), onLine, cancellationToken);
+
+    /// <summary>Boots an existing machine without running the provisioner again.</summary>
+    public Task<CommandResult> StartAsync(string folder, TimeSpan timeout, Action<string>? onLine, CancellationToken cancellationToken) =>
+        runner.RunAsync(Command(["up", "--no-provision", "--no-color"], folder, timeout), onLine, cancellationToken);
+
+    public Task<CommandResult> DestroyAsync(string folder, TimeSpan timeout, Action<string>? onLine, CancellationToken cancellationToken) =>
+        runner.RunAsync(Command(["destroy", "--force", "--no-color"], folder, timeout), onLine, cancellationToken);
+
+    /// <summary>The libvirt domain UUID Vagrant recorded for the machine, or null before it was created.</summary>
+    public static string? MachineId(string folder)
+    {
+        var idFile = Path.Combine(folder, ".vagrant", "machines", "default", "libvirt", "id");
+        return File.Exists(idFile) && File.ReadAllText(idFile).Trim() is { Length: > 0 } id ? id : null;
+    }
+
+    public async Task<IReadOnlyList<VagrantBox>> BoxesAsync(CancellationToken cancellationToken)
+    {
+        var result = await runner.RunAsync(Command(["box", "list", "--machine-readable"], null, TimeSpan.FromMinutes(1)), cancellationToken: cancellationToken);
+        return result.Succeeded ? ParseBoxes(result.Output) : throw new InvalidOperationException($"vagrant box list: {result.LastLine}");
+    }
+
+    /// <summary>--machine-readable lines: timestamp,target,type,data; box-name, box-provider, box-version come in order.</summary>
+    internal static IReadOnlyList<VagrantBox> ParseBoxes(string output)
+    {
+        var boxes = new List<VagrantBox>();
+        string? name = null, provider = null;
+        foreach (var line in output.Split('\n'))
+        {
+            var fields = line.Trim().Split(',');
+            if (fields.Length < 4)
+            {
+                continue;
+            }
+            switch (fields[2])
+            {
+                case "box-name": name = fields[3]; break;
+                case "box-provider": provider = fields[3]; break;
+                case "box-version" when name is not null:
+                    boxes.Add(new VagrantBox(name, provider ?? "", fields[3]));
+                    name = provider = null;
+                    break;
+            }
+        }
+        return boxes;
+    }
+
+    private CommandLine Command(IReadOnlyList<string> arguments, string? folder, TimeSpan timeout, string? password = null)
+    {
+        var settings = options.Value;
+        var environment = new Dictionary<string, string>
+        {
+            ["VAGRANT_CHECKPOINT_DISABLE"] = "1",
+            ["VAGRANT_DEFAULT_PROVIDER"] = "libvirt",
+            ["LIBVIRT_DEFAULT_URI"] = settings.LibvirtUri,
+            ["LC_ALL"] = "C.UTF-8",
+        };
+        if (!string.IsNullOrEmpty(settings.VagrantHome))
+        {
+            environment["VAGRANT_HOME"] = settings.VagrantHome;
+        }
+        if (password is not null)
+        {
+            environment[PasswordVariable] = Convert.ToBase64String(Encoding.UTF8.GetBytes(password));
+        }
+        return new CommandLine(settings.VagrantPath, arguments, timeout) { WorkingDirectory = folder, Environment = environment };
+    }
+}
