@@ -1,6 +1,7 @@
 using VmManager.Daemon.Accounts;
 using VmManager.Daemon.Hosting;
 using VmManager.Daemon.Hypervisor;
+using VmManager.Daemon.Machines;
 using VmManager.Daemon.Requests;
 using VmManager.Daemon.Storage;
 
@@ -12,6 +13,7 @@ try
     builder.AddStorage();
     builder.AddHypervisor();
     builder.AddAccounts();
+    builder.AddMachines();
     builder.AddRequests();
 
     var app = builder.Build();
@@ -26,6 +28,7 @@ try
     app.UseAuthorization();
     app.MapHealth();
     app.MapAccounts();
+    app.MapMachines();
 
     await app.RunAsync();
     return 0;

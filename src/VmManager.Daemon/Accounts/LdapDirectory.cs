@@ -104,8 +104,8 @@ public sealed class LdapDirectory
 
     private Role RoleFrom(IReadOnlyCollection<string> groups)
     {
-        bool In(string[] roleGroups) => groups.Any(group => roleGroups.Contains(group, StringComparer.OrdinalIgnoreCase));
-        return In(_options.AdminGroups) ? Role.Admin : In(_options.TeacherGroups) ? Role.Teacher : Role.Student;
+        bool In(IReadOnlyList<string> roleGroups) => groups.Any(group => roleGroups.Contains(group, StringComparer.OrdinalIgnoreCase));
+        return In(_options.EffectiveAdminGroups) ? Role.Admin : In(_options.EffectiveTeacherGroups) ? Role.Teacher : Role.Student;
     }
 
     private bool TryBind(string dn, string password)

@@ -46,12 +46,16 @@ public sealed class LdapOptions
     /// <summary>{dn} and {uid} are replaced (escaped); the default covers groupOfNames and posixGroup.</summary>
     public string GroupFilter { get; set; } = "(|(member={dn})(memberUid={uid}))";
 
-    /// <summary>Group cn values per role; the highest role a user's groups give wins.</summary>
-    public string[] StudentGroups { get; set; } = ["students"];
+    /// <summary>Group cn values that make a teacher (default "teachers"); anyone else who logs in is a student.</summary>
+    /// <remarks>No default values: the configuration binder appends to an initialised array instead of replacing it.</remarks>
+    public string[] TeacherGroups { get; set; } = [];
 
-    public string[] TeacherGroups { get; set; } = ["teachers"];
+    /// <summary>Group cn values that make an admin (default "admins"); the highest role a user's groups give wins.</summary>
+    public string[] AdminGroups { get; set; } = [];
 
-    public string[] AdminGroups { get; set; } = ["admins"];
+    public IReadOnlyList<string> EffectiveTeacherGroups => TeacherGroups.Length > 0 ? TeacherGroups : ["teachers"];
+
+    public IReadOnlyList<string> EffectiveAdminGroups => AdminGroups.Length > 0 ? AdminGroups : ["admins"];
 
     public int ConnectTimeoutSeconds { get; set; } = 5;
 

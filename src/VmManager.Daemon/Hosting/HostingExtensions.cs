@@ -9,6 +9,8 @@ public static class HostingExtensions
     public static WebApplicationBuilder AddHosting(this WebApplicationBuilder builder)
     {
         var services = builder.Services;
+        // A missing registration fails at start, not at the first request that needs it.
+        builder.Host.UseDefaultServiceProvider(provider => provider.ValidateOnBuild = provider.ValidateScopes = true);
         var notifier = new SystemdNotifier();
         services.AddSingleton(notifier);
         services.AddSingleton(TimeProvider.System);
@@ -30,7 +32,7 @@ public static class HostingExtensions
             forwarded.ForwardedHeaders = ForwardedHeaders.XForwardedFor | ForwardedHeaders.XForwardedProto;
             forwarded.KnownIPNetworks.Clear();
             forwarded.KnownProxies.Clear();
-            foreach (var proxy in server.Value.KnownProxies)
+            foreach (var proxy in server.Value.EffectiveKnownProxies)
             {
                 forwarded.KnownProxies.Add(IPAddress.Parse(proxy));
             }

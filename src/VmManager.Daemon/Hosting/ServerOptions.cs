@@ -13,8 +13,11 @@ public sealed class ServerOptions
     /// <summary>The address users type (e.g. https://vms.school.example); WebSocket Origin checks and e-mail links use it.</summary>
     public string? PublicOrigin { get; set; }
 
-    /// <summary>Only these proxies may set X-Forwarded-For / X-Forwarded-Proto.</summary>
-    public string[] KnownProxies { get; set; } = ["127.0.0.1", "::1"];
+    /// <summary>Only these proxies may set X-Forwarded-For / X-Forwarded-Proto; empty means loopback (nginx on this host).</summary>
+    /// <remarks>No default values: the configuration binder appends to an initialised array instead of replacing it.</remarks>
+    public string[] KnownProxies { get; set; } = [];
+
+    public IEnumerable<string> EffectiveKnownProxies => KnownProxies.Length > 0 ? KnownProxies : ["127.0.0.1", "::1"];
 }
 
 public sealed class ServerOptionsValidator : IValidateOptions<ServerOptions>

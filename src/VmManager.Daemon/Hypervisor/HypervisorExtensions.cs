@@ -11,6 +11,7 @@ public static class HypervisorExtensions
         services.AddSingleton<IValidateOptions<HypervisorOptions>, HypervisorOptionsValidator>();
         services.AddSingleton<ICommandRunner, ProcessRunner>();
         services.AddSingleton<Virsh>();
+        services.AddSingleton<Vagrant>();
         services.AddHealthChecks()
             .AddCheck<LibvirtHealthCheck>("libvirt", tags: ["ready"])
             .AddCheck<VagrantHealthCheck>("vagrant", tags: ["ready"]);

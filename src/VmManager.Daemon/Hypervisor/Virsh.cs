@@ -86,9 +86,16 @@ public sealed class Virsh(ICommandRunner runner, IOptions<HypervisorOptions> opt
 
     public async Task<IReadOnlyList<string>> VolumesAsync(CancellationToken cancellationToken = default)
     {
-        var result = await RunAsync(["vol-list", "--pool", options.Value.StoragePool, "--name"], cancellationToken);
-        return result.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        var result = await RunAsync(["vol-list", "--pool", options.Value.StoragePool], cancellationToken);
+        return ParseVolumeNames(result.Output);
     }
+
+    /// <summary>libvirt 9 has no vol-list --name: read the first column of the table under its two header lines.</summary>
+    internal static IReadOnlyList<string> ParseVolumeNames(string output) => output
+        .Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+        .Skip(2)
+        .Select(line => line.Split(' ', 2)[0])
+        .ToList();
 
     public async Task DeleteVolumeAsync(string volume, CancellationToken cancellationToken = default)
     {

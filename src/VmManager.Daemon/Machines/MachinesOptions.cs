@@ -45,7 +45,8 @@ public sealed class MachineTemplate
     public ResourceRange DiskGiB { get; set; } = new() { Default = 10, Min = 10, Max = 40 };
 
     /// <summary>Lifetimes a student may pick at create or extend to, in hours; the first is the default.</summary>
-    public int[] LifetimeHours { get; set; } = [2, 8, 24, 72];
+    /// <remarks>No default values: the configuration binder appends to an initialised array instead of replacing it.</remarks>
+    public int[] LifetimeHours { get; set; } = [];
 
     /// <summary>libvirt domain type: "kvm" on real hosts, "qemu" (software emulation) where KVM is unavailable.</summary>
     public string Driver { get; set; } = "kvm";

@@ -13,6 +13,7 @@ public sealed class Database
     static Database()
     {
         SQLitePCL.Batteries_V2.Init();
+        DefaultTypeMap.MatchNamesWithUnderscores = true;
         SqlMapper.RemoveTypeMap(typeof(DateTimeOffset));
         SqlMapper.AddTypeHandler(new DateTimeOffsetHandler());
     }

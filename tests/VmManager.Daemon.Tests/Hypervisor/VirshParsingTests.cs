@@ -43,4 +43,18 @@ public sealed class VirshParsingTests
     [InlineData("a;b", false)]
     [InlineData("", false)]
     public void IsSafe_Names_AcceptsOnlyPlainNames(string name, bool safe) => Assert.Equal(safe, HypervisorNames.IsSafe(name));
+
+    [Fact]
+    public void ParseVolumeNames_VolListTable_GivesFirstColumn()
+    {
+        const string output = """
+             Name                     Path
+            -------------------------------------------------------
+             vmm-base.qcow2           /var/tmp/vmm-rig/pool/vmm-base.qcow2
+             vmm_abcdefghij_default.img   /var/tmp/vmm-rig/pool/vmm_abcdefghij_default.img
+
+            """;
+
+        Assert.Equal(["vmm-base.qcow2", "vmm_abcdefghij_default.img"], Virsh.ParseVolumeNames(output));
+    }
 }

@@ -1,0 +1,138 @@
+using System.Collections.Concurrent;
+using Microsoft.Extensions.Options;
+
+namespace VmManager.Daemon.Machines;
+
+/// <summary>
+/// Runs queued jobs, oldest first, at most MaxConcurrentOperations at once (the database already
+/// guarantees one per VM). At start it requeues what a crash interrupted; at shutdown it gives
+/// running jobs a grace period, then leaves the unfinished ones 'running' for the next start.
+/// </summary>
+public sealed class JobWorker(
+    MachineStore store,
+    MachineOperations operations,
+    MachineEvents events,
+    JobSignal signal,
+    IOptions<MachinesOptions> options,
+    TimeProvider time,
+    ILogger<JobWorker> logger) : BackgroundService
+{
+    public const int MaxAttempts = 2;
+    private static readonly TimeSpan PollInterval = TimeSpan.FromSeconds(5);
+    private static readonly TimeSpan ShutdownGrace = TimeSpan.FromSeconds(60);
+    private readonly ConcurrentDictionary<long, Task> _running = new();
+    private readonly CancellationTokenSource _abort = new();
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        foreach (var job in store.RequeueInterrupted(MaxAttempts))
+        {
+            // Past MaxAttempts the job is failed and the reconciler cleans up after it.
+            logger.LogWarning("Job {JobId} ({Kind} of VM {MachineId}) was interrupted by a restart (attempt {Attempt} of {Max})", job.Id, job.Kind, job.MachineId, job.Attempt, MaxAttempts);
+        }
+        using var slots = new SemaphoreSlim(options.Value.MaxConcurrentOperations);
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            foreach (var job in store.QueuedJobs())
+            {
+                if (_running.ContainsKey(job.Id) || !slots.Wait(0))
+                {
+                    continue;
+                }
+                if (!store.MarkRunning(job.Id))
+                {
+                    slots.Release();
+                    continue;
+                }
+                _running[job.Id] = Task.Run(async () =>
+                {
+                    try
+                    {
+                        await RunAsync(job);
+                    }
+                    finally
+                    {
+                        slots.Release();
+                        _running.TryRemove(job.Id, out _);
+                        signal.Notify();
+                    }
+                }, CancellationToken.None);
+            }
+            try
+            {
+                await signal.WaitAsync(PollInterval, stoppingToken);
+            }
+            catch (OperationCanceledException)
+            {
+                break;
+            }
+        }
+        await DrainAsync();
+    }
+
+    private async Task DrainAsync()
+    {
+        var running = _running.Values.ToArray();
+        if (running.Length == 0)
+        {
+            return;
+        }
+        logger.LogInformation("Waiting up to {Seconds} s for {Count} running job(s)", ShutdownGrace.TotalSeconds, running.Length);
+        try
+        {
+            await Task.WhenAll(running).WaitAsync(ShutdownGrace);
+        }
+        catch (TimeoutException)
+        {
+            logger.LogWarning("Stopping {Count} job(s) mid-way; they resume from a clean state at the next start", _running.Count);
+            await _abort.CancelAsync();
+            await Task.WhenAll(_running.Values);
+        }
+    }
+
+    private async Task RunAsync(Job job)
+    {
+        var machine = store.Find(job.MachineId)!;
+        var progress = new JobProgress(job, machine, store, events, time);
+        logger.LogInformation("Job {JobId}: {Kind} VM {MachineId} ({Owner}/{Name}) for {RequestedBy}", job.Id, job.Kind, machine.Id, machine.Owner, machine.Name, job.RequestedBy);
+        string state;
+        string? error = null;
+        try
+        {
+            state = await operations.RunAsync(job, machine, progress, _abort.Token);
+        }
+        catch (OperationCanceledException) when (_abort.IsCancellationRequested)
+        {
+            progress.Flush();
+            return; // stays 'running' in the database: the next start resumes it
+        }
+        catch (JobFailedException ex)
+        {
+            (state, error) = (ex.State, ex.Message);
+        }
+        catch (Exception ex)
+        {
+            // Whatever went wrong, the job must end: a job left 'running' would block its VM forever.
+            logger.LogError(ex, "Job {JobId} crashed", job.Id);
+            (state, error) = (machine.State == MachineStates.Creating ? MachineStates.Failed : machine.State, ex.Message);
+        }
+        progress.Flush();
+        store.SetState(machine.Id, state, error);
+        store.Finish(job.Id, error is null, error);
+        if (error is null)
+        {
+            logger.LogInformation("Job {JobId}: {Kind} VM {MachineId} succeeded", job.Id, job.Kind, machine.Id);
+        }
+        else
+        {
+            logger.LogWarning("Job {JobId}: {Kind} VM {MachineId} failed: {Error}", job.Id, job.Kind, machine.Id, error);
+        }
+        events.Publish(new MachineChanged(machine.Id, machine.Owner, state, null, job.Id));
+    }
+
+    public override void Dispose()
+    {
+        _abort.Dispose();
+        base.Dispose();
+    }
+}

@@ -1,0 +1,105 @@
+using System.Collections.Concurrent;
+using Microsoft.Extensions.Options;
+using VmManager.Daemon.Hypervisor;
+
+namespace VmManager.Daemon.Machines;
+
+public sealed record MachineRuntime(DomainState Power, TimeSpan CpuTime, long MemoryKiB, int? VncPort);
+
+/// <summary>
+/// The hypervisor's view of every domain, refreshed in one virsh call per interval: listing VMs
+/// reads this cache and never starts a process per request.
+/// </summary>
+public sealed class MachineRuntimeCache
+{
+    private volatile IReadOnlyDictionary<string, MachineRuntime> _domains = new Dictionary<string, MachineRuntime>();
+
+    public DateTimeOffset? RefreshedAt { get; private set; }
+
+    public IReadOnlyDictionary<string, MachineRuntime> Domains => _domains;
+
+    public MachineRuntime? For(string domainName) => _domains.GetValueOrDefault(domainName);
+
+    internal void Replace(IReadOnlyDictionary<string, MachineRuntime> domains, DateTimeOffset at)
+    {
+        _domains = domains;
+        RefreshedAt = at;
+    }
+}
+
+/// <summary>Refreshes the cache and turns power changes made inside the guest (shutdown from the VM) into VM states.</summary>
+public sealed class MachineRuntimeMonitor(
+    Virsh virsh,
+    MachineRuntimeCache cache,
+    MachineStore store,
+    MachineEvents events,
+    IOptions<MachinesOptions> options,
+    TimeProvider time,
+    ILogger<MachineRuntimeMonitor> logger) : BackgroundService
+{
+    private readonly ConcurrentDictionary<string, (int Port, TimeSpan CpuTime)> _vncPorts = new();
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(options.Value.StateRefreshSeconds), time);
+        do
+        {
+            try
+            {
+                await RefreshAsync(stoppingToken);
+            }
+            catch (Exception ex) when (ex is VirshException or CommandTimeoutException or InvalidOperationException)
+            {
+                logger.LogWarning("Could not refresh VM states from libvirt: {Error}", ex.Message);
+            }
+        }
+        while (await timer.WaitForNextTickAsync(stoppingToken));
+    }
+
+    public async Task RefreshAsync(CancellationToken cancellationToken)
+    {
+        var stats = await virsh.AllDomainStatsAsync(cancellationToken);
+        var domains = new Dictionary<string, MachineRuntime>();
+        foreach (var domain in stats)
+        {
+            int? port = null;
+            if (domain.State == DomainState.Running)
+            {
+                // The port only changes when the domain starts (its CPU time then restarts from zero):
+                // ask once per run, not per refresh.
+                port = _vncPorts.TryGetValue(domain.Name, out var known) && known.CpuTime <= domain.CpuTime
+                    ? known.Port
+                    : await virsh.VncPortAsync(domain.Name, cancellationToken);
+                if (port is { } found)
+                {
+                    _vncPorts[domain.Name] = (found, domain.CpuTime);
+                }
+            }
+            else
+            {
+                _vncPorts.TryRemove(domain.Name, out _);
+            }
+            domains[domain.Name] = new MachineRuntime(domain.State, domain.CpuTime, domain.MemoryKiB, port);
+        }
+        foreach (var gone in _vncPorts.Keys.Where(name => !domains.ContainsKey(name)))
+        {
+            _vncPorts.TryRemove(gone, out _);
+        }
+        cache.Replace(domains, time.GetUtcNow());
+
+        foreach (var machine in store.ListLive())
+        {
+            var observed = domains.GetValueOrDefault(machine.DomainName)?.Power switch
+            {
+                DomainState.Running or DomainState.Paused => MachineStates.Running,
+                DomainState.ShutOff or DomainState.Crashed => MachineStates.Stopped,
+                _ => null,
+            };
+            if (observed is not null && machine.State is MachineStates.Running or MachineStates.Stopped && observed != machine.State
+                && store.SetObservedState(machine.Id, machine.State, observed))
+            {
+                events.Publish(new MachineChanged(machine.Id, machine.Owner, observed, null, null));
+            }
+        }
+    }
+}

@@ -1,0 +1,195 @@
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Options;
+using VmManager.Daemon.Hypervisor;
+
+namespace VmManager.Daemon.Machines;
+
+/// <summary>A request the user can fix: the field and what is wrong with it.</summary>
+public sealed class InvalidRequestException(IDictionary<string, string[]> errors) : Exception("invalid request")
+{
+    public IDictionary<string, string[]> Errors { get; } = errors;
+
+    public InvalidRequestException(string field, string problem)
+        : this(new Dictionary<string, string[]> { [field] = [problem] })
+    {
+    }
+}
+
+/// <summary>The request is valid but the host cannot serve it now (e.g. the template's box is missing).</summary>
+public sealed class UnavailableException(string title, string detail) : Exception(detail)
+{
+    public string Title { get; } = title;
+}
+
+/// <summary>What the API (and the admin CLI) may do with VMs; checks come first, nothing is half-made.</summary>
+public sealed class MachineService(
+    MachineStore store,
+    MachineRuntimeCache runtime,
+    BoxCatalog boxes,
+    CredentialVault vault,
+    MachineEvents events,
+    JobSignal signal,
+    IOptions<MachinesOptions> options,
+    TimeProvider time)
+{
+    private const int SqliteConstraint = 19;
+
+    public IReadOnlyList<MachineTemplate> Templates => options.Value.Templates;
+
+    public IReadOnlyList<MachineView> List(Caller caller, bool everyone)
+    {
+        var active = store.ActiveJobs();
+        return store.ListLive(everyone && caller.Role >= Accounts.Role.Teacher ? null : caller.UserName)
+            .Select(machine => View(machine, active.GetValueOrDefault(machine.Id)))
+            .ToList();
+    }
+
+    /// <summary>Null when the VM does not exist or the caller may not see it: both answer 404.</summary>
+    public Machine? FindVisible(Caller caller, string id)
+    {
+        var machine = MachineNames.IsId(id) ? store.Find(id) : null;
+        return machine is not null && caller.CanSee(machine) && !MachineStates.IsFinal(machine.State) ? machine : null;
+    }
+
+    /// <summary>For job status: a deleted VM's jobs stay readable by whoever could see the VM.</summary>
+    public bool FindVisibleIncludingDeleted(Caller caller, string id) => store.Find(id) is { } machine && caller.CanSee(machine);
+
+    public MachineView View(Machine machine) => View(machine, store.ActiveJob(machine.Id));
+
+    public async Task<Accepted> CreateAsync(Caller caller, CreateMachineRequest request, CancellationToken cancellationToken)
+    {
+        var (template, cpus, memory, disk, lifetime) = Validate(request);
+        if (!await boxes.IsInstalledAsync(template, cancellationToken))
+        {
+            throw new UnavailableException("Template unavailable",
+                $"The box '{template.Box}' of template '{template.Id}' is not installed on this host; tell an administrator.");
+        }
+        var id = MachineNames.NewId();
+        var now = time.GetUtcNow();
+        var machine = new Machine
+        {
+            Id = id,
+            Owner = caller.UserName,
+            Name = request.Name!,
+            TemplateId = template.Id,
+            Cpus = cpus,
+            MemoryMib = memory,
+            DiskGib = disk,
+            State = MachineStates.Creating,
+            DomainName = MachineNames.DomainNameFor(id),
+            Folder = Path.Combine(Path.GetFullPath(options.Value.VmRoot), MachineNames.UserFolder(caller.UserName), id),
+            LoginUser = template.Os == OsFamily.Windows ? caller.UserName : template.LoginUser,
+            PasswordProtected = vault.Protect(CredentialVault.GeneratePassword()),
+            CreatedAt = now,
+            ExpiresAt = now.AddHours(lifetime),
+        };
+        Job job;
+        try
+        {
+            job = store.InWriteTransaction((connection, transaction) =>
+            {
+                MachineStore.InsertMachine(connection, transaction, machine);
+                return store.Enqueue(connection, transaction, id, JobKinds.Create, caller.UserName);
+            });
+        }
+        catch (SqliteException ex) when (ex.SqliteErrorCode == SqliteConstraint && ex.Message.Contains("machines.owner", StringComparison.Ordinal))
+        {
+            throw new InvalidRequestException("name", "you already have a VM with this name");
+        }
+        signal.Notify();
+        events.Publish(new MachineChanged(id, machine.Owner, machine.State, null, job.Id));
+        return new Accepted(View(machine, job), JobView.From(job));
+    }
+
+    /// <summary>Queues start/stop/force-off/reboot/delete; <see cref="MachineBusyException"/> when another operation runs.</summary>
+    public Job Act(Caller caller, Machine machine, string kind)
+    {
+        if (!caller.CanDo(machine, kind))
+        {
+            throw new UnauthorizedAccessException($"{caller.UserName} may not {kind} this VM");
+        }
+        if (machine.State is MachineStates.Creating or MachineStates.Deleting || (machine.State == MachineStates.Failed && kind != JobKinds.Delete))
+        {
+            throw new InvalidRequestException("state", $"a VM that is {machine.State} can only be deleted");
+        }
+        var job = store.InWriteTransaction((connection, transaction) =>
+        {
+            var queued = store.Enqueue(connection, transaction, machine.Id, kind, caller.UserName);
+            if (kind == JobKinds.Delete)
+            {
+                MachineStore.SetStateInTransaction(connection, transaction, machine.Id, MachineStates.Deleting);
+            }
+            return queued;
+        });
+        signal.Notify();
+        events.Publish(new MachineChanged(machine.Id, machine.Owner, kind == JobKinds.Delete ? MachineStates.Deleting : machine.State, null, job.Id));
+        return job;
+    }
+
+    /// <summary>The owner picks a new lifetime from the template's list, counted from now; a lease never shrinks.</summary>
+    public MachineView Extend(Caller caller, Machine machine, ExtendLeaseRequest request)
+    {
+        if (!caller.IsOwner(machine) && caller.Role != Accounts.Role.Admin)
+        {
+            throw new UnauthorizedAccessException($"{caller.UserName} may not extend this VM");
+        }
+        var template = Templates.FirstOrDefault(t => t.Id == machine.TemplateId)
+            ?? throw new InvalidRequestException("lifetimeHours", "this VM's template is no longer offered");
+        if (request.LifetimeHours is not { } hours || !template.LifetimeHours.Contains(hours))
+        {
+            throw new InvalidRequestException("lifetimeHours", $"choose one of {string.Join(", ", template.LifetimeHours)} hours");
+        }
+        var expiresAt = time.GetUtcNow().AddHours(hours);
+        if (expiresAt > machine.ExpiresAt)
+        {
+            store.SetExpiry(machine.Id, expiresAt);
+        }
+        return View(store.Find(machine.Id)!);
+    }
+
+    public Credentials CredentialsOf(Machine machine) => new(machine.LoginUser, vault.Unprotect(machine.PasswordProtected));
+
+    public string Log(Machine machine) => string.Concat(store.JobOutputs(machine.Id)
+        .Select(job => $"##### job {job.Id}: {job.Kind}\n{job.Output}\n"));
+
+    private (MachineTemplate Template, int Cpus, int Memory, int Disk, int Lifetime) Validate(CreateMachineRequest request)
+    {
+        var errors = new Dictionary<string, string[]>();
+        if (MachineNames.NameProblem(request.Name) is { } nameProblem)
+        {
+            errors["name"] = [nameProblem];
+        }
+        var template = Templates.FirstOrDefault(t => t.Id == request.TemplateId);
+        if (template is null)
+        {
+            errors["templateId"] = [request.TemplateId is null ? "required" : $"unknown template '{request.TemplateId}'"];
+            throw new InvalidRequestException(errors);
+        }
+        int Check(string field, int? value, ResourceRange range)
+        {
+            var chosen = value ?? range.Default;
+            if (!range.Contains(chosen))
+            {
+                errors[field] = [$"between {range.Min} and {range.Max}"];
+            }
+            return chosen;
+        }
+        var cpus = Check("cpus", request.Cpus, template.Cpus);
+        var memory = Check("memoryMiB", request.MemoryMiB, template.MemoryMiB);
+        var disk = Check("diskGiB", request.DiskGiB, template.DiskGiB);
+        var lifetime = request.LifetimeHours ?? template.LifetimeHours[0];
+        if (!template.LifetimeHours.Contains(lifetime))
+        {
+            errors["lifetimeHours"] = [$"choose one of {string.Join(", ", template.LifetimeHours)} hours"];
+        }
+        return errors.Count > 0 ? throw new InvalidRequestException(errors) : (template, cpus, memory, disk, lifetime);
+    }
+
+    private MachineView View(Machine machine, Job? activeJob)
+    {
+        var live = runtime.For(machine.DomainName);
+        return new MachineView(machine.Id, machine.Name, machine.Owner, machine.TemplateId, machine.Cpus, machine.MemoryMib, machine.DiskGib,
+            machine.State, machine.CreatedAt, machine.ExpiresAt, machine.LastError, activeJob is null ? null : JobView.From(activeJob),
+            live?.CpuTime.TotalSeconds, live?.MemoryKiB, live is { Power: DomainState.Running, VncPort: not null } && machine.State == MachineStates.Running);
+    }
+}
