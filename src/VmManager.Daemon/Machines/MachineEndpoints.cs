@@ -58,7 +58,7 @@ public static class MachineEndpoints
         {
             return TypedResults.ValidationProblem(ex.Errors);
         }
-        catch (UnavailableException ex)
+        catch (ConflictException ex)
         {
             return TypedResults.Problem(title: ex.Title, detail: ex.Message, statusCode: StatusCodes.Status409Conflict);
         }
@@ -85,6 +85,10 @@ public static class MachineEndpoints
         catch (InvalidRequestException ex)
         {
             return TypedResults.ValidationProblem(ex.Errors);
+        }
+        catch (ConflictException ex)
+        {
+            return TypedResults.Problem(title: ex.Title, detail: ex.Message, statusCode: StatusCodes.Status409Conflict);
         }
         catch (UnauthorizedAccessException)
         {

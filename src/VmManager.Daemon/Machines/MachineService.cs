@@ -15,8 +15,8 @@ public sealed class InvalidRequestException(IDictionary<string, string[]> errors
     }
 }
 
-/// <summary>The request is valid but the host cannot serve it now (e.g. the template's box is missing).</summary>
-public sealed class UnavailableException(string title, string detail) : Exception(detail)
+/// <summary>The request is well-formed but conflicts with the current state (a failed VM, a box missing on the host).</summary>
+public sealed class ConflictException(string title, string detail) : Exception(detail)
 {
     public string Title { get; } = title;
 }
@@ -61,7 +61,7 @@ public sealed class MachineService(
         var (template, cpus, memory, disk, lifetime) = Validate(request);
         if (!await boxes.IsInstalledAsync(template, cancellationToken))
         {
-            throw new UnavailableException("Template unavailable",
+            throw new ConflictException("Template unavailable",
                 $"The box '{template.Box}' of template '{template.Id}' is not installed on this host; tell an administrator.");
         }
         var id = MachineNames.NewId();
@@ -108,9 +108,9 @@ public sealed class MachineService(
         {
             throw new UnauthorizedAccessException($"{caller.UserName} may not {kind} this VM");
         }
-        if (machine.State is MachineStates.Creating or MachineStates.Deleting || (machine.State == MachineStates.Failed && kind != JobKinds.Delete))
+        if (machine.State == MachineStates.Failed && kind != JobKinds.Delete)
         {
-            throw new InvalidRequestException("state", $"a VM that is {machine.State} can only be deleted");
+            throw new ConflictException("This VM failed", "A VM whose creation failed can only be deleted.");
         }
         var job = store.InWriteTransaction((connection, transaction) =>
         {

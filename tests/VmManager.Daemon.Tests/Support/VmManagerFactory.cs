@@ -1,27 +1,51 @@
+using System.Net.Http.Json;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace VmManager.Daemon.Tests.Support;
 
-/// <summary>The app in-process on a fresh temp data folder, with settings layered over the demo defaults.</summary>
-public sealed class VmManagerFactory(IDictionary<string, string?>? settings = null) : WebApplicationFactory<Program>
+/// <summary>
+/// The app in-process on a temp data folder (or a given one, to simulate a restart), with settings
+/// layered over the demo defaults and, optionally, a test clock.
+/// </summary>
+public sealed class VmManagerFactory(IDictionary<string, string?>? settings = null, TempDirectory? data = null, TimeProvider? clock = null)
+    : WebApplicationFactory<Program>
 {
-    public TempDirectory Data { get; } = new();
+    private readonly bool _ownsData = data is null;
+
+    public TempDirectory Data { get; } = data ?? new TempDirectory();
+
+    public string VmRoot => Path.Combine(Data.Path, "student_vms");
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         builder.ConfigureAppConfiguration(configuration => configuration.AddInMemoryCollection(new Dictionary<string, string?>
         {
             ["Storage:DataDirectory"] = Data.Path,
-            ["Hypervisor:StoragePool"] = "vmm-rig",
+            ["Machines:VmRoot"] = VmRoot,
         }.Concat(settings ?? new Dictionary<string, string?>())));
+        if (clock is not null)
+        {
+            builder.ConfigureTestServices(services => services.AddSingleton(clock));
+        }
+    }
+
+    /// <summary>A client holding the session cookie of this demo or local account.</summary>
+    public async Task<HttpClient> LoginAsync(string userName, string password)
+    {
+        var client = CreateClient();
+        var response = await client.PostAsJsonAsync("/api/session", new { userName, password });
+        Assert.True(response.IsSuccessStatusCode, $"login of {userName} failed: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
+        return client;
     }
 
     protected override void Dispose(bool disposing)
     {
         base.Dispose(disposing);
-        if (disposing)
+        if (disposing && _ownsData)
         {
             Data.Dispose();
         }
