@@ -132,8 +132,9 @@ public static class VagrantfileRenderer
         // Domain "<prefix>default": Vagrant's default "<folder>_" would make two users' "vm1" collide.
         Line(file, 2, $"lv.default_prefix = {Str(spec.DomainPrefix)}");
         // vagrant-libvirt grows the box's disk only when this exceeds the box's virtual_size, ignores a smaller
-        // value (with a warning) and leaves an equal one as is: the guest gets max(box, DiskGiB) GiB. The guest
-        // grows its file system itself (cloud-init growpart); a box without it keeps the extra space unpartitioned.
+        // value (with a warning) and keeps an equal one as is, though it still prints its "will require manual
+        // resizing" notice. So the guest gets max(box, DiskGiB) GiB without the renderer knowing the box's size.
+        // The guest grows its file system itself (cloud-init growpart) or leaves the extra space unused.
         Line(file, 2, $"lv.machine_virtual_size = {Int(spec.DiskGiB)}");
         Line(file, 1, "end");
     }
@@ -148,10 +149,8 @@ public static class VagrantfileRenderer
             "set -eu",
             $"user={ShellQuote(spec.Template.LoginUser)}",
             "[ -n \"${VMM_PASSWORD_B64:-}\" ] || { echo 'VMM_PASSWORD_B64 is empty: no password to set' >&2; exit 1; }",
-            "if ! id -u \"$user\" >/dev/null 2>&1; then",
-            // busybox guests have adduser but no useradd
-            "  if command -v useradd >/dev/null 2>&1; then useradd -m -s /bin/bash \"$user\"; else adduser -D \"$user\"; fi",
-            "fi",
+            // Guarded: busybox guests (the rig's) have no useradd, and their login user (root) exists.
+            "id -u \"$user\" >/dev/null 2>&1 || useradd -m -s /bin/bash \"$user\"",
             "password=$(printf '%s' \"$VMM_PASSWORD_B64\" | base64 -d)",
             "printf '%s:%s\\n' \"$user\" \"$password\" | chpasswd",
         ];

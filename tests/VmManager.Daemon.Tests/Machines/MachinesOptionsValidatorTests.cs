@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Configuration;
 using VmManager.Daemon.Machines;
 using VmManager.Daemon.Tests.Support;
 
@@ -47,6 +48,20 @@ public sealed class MachinesOptionsValidatorTests : IDisposable
         var result = new MachinesOptionsValidator().Validate(null, ValidOptions());
 
         Assert.True(result.Succeeded, result.FailureMessage);
+    }
+
+    [Fact]
+    public void Validate_DemoCatalogue_Succeeds()
+    {
+        var options = new MachinesOptions();
+        new ConfigurationBuilder().AddJsonFile(Path.Combine(Repository.Root, "src", "VmManager.Daemon", "Hosting", "demo.json")).Build()
+            .GetSection(MachinesOptions.Section).Bind(options);
+        options.VmRoot = _vmRoot.Path; // relative in the demo: it would land in the test's working folder
+
+        var result = new MachinesOptionsValidator().Validate(null, options);
+
+        Assert.True(result.Succeeded, result.FailureMessage);
+        Assert.Equal("tiny", Assert.Single(options.Templates).Id);
     }
 
     [Fact]
@@ -115,8 +130,8 @@ public sealed class MachinesOptionsValidatorTests : IDisposable
                 MemoryMiB = new ResourceRange { Min = 128, Default = 128, Max = 256 },
                 DiskGiB = new ResourceRange { Min = 1, Default = 1, Max = 1 },
             },
-            new MachineTemplate { Id = "debian-12", Box = "debian/bookworm64", BoxVersion = "12.20240503.1" },
-            new MachineTemplate { Id = "windows-11", Box = "school.windows-11", Os = OsFamily.Windows, Keymap = "fr-be" },
+            new MachineTemplate { Id = "debian-12", Box = "debian/bookworm64", BoxVersion = "12.20240503.1", LifetimeHours = [2, 8, 24, 72] },
+            new MachineTemplate { Id = "windows-11", Box = "school.windows-11", Os = OsFamily.Windows, Keymap = "fr-be", LifetimeHours = [8] },
         ],
     };
 }
