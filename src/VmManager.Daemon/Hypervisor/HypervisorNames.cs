@@ -10,6 +10,6 @@ public static partial class HypervisorNames
     public static string Require(string name) =>
         IsSafe(name) ? name : throw new ArgumentException($"'{name}' is not a safe libvirt name", nameof(name));
 
-    [GeneratedRegex("^[A-Za-z0-9_][A-Za-z0-9_.-]*$")]
+    [GeneratedRegex(@"^[A-Za-z0-9_][A-Za-z0-9_.-]*\z")]
     private static partial Regex SafeName();
 }

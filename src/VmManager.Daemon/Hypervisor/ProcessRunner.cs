@@ -35,6 +35,9 @@ public interface ICommandRunner
 {
     /// <summary>Runs to completion; <paramref name="onLine"/> sees stdout and stderr lines as they come.</summary>
     Task<CommandResult> RunAsync(CommandLine command, Action<string>? onLine = null, CancellationToken cancellationToken = default);
+
+    /// <summary>Kills processes left working inside <paramref name="folder"/> by a previous daemon that crashed.</summary>
+    IReadOnlyList<int> KillStrays(string folder);
 }
 
 /// <summary>The only class that starts processes. On timeout or cancellation it kills the whole tree.</summary>
@@ -121,6 +124,47 @@ public sealed class ProcessRunner(ILogger<ProcessRunner> logger) : ICommandRunne
         {
             return new CommandResult(process.ExitCode, output.ToString(), stopwatch.Elapsed);
         }
+    }
+
+    public IReadOnlyList<int> KillStrays(string folder)
+    {
+        // Under systemd the whole cgroup dies with the daemon; started by hand, a crash orphans vagrant.
+        var root = Path.GetFullPath(folder).TrimEnd('/') + "/";
+        var killed = new List<int>();
+        foreach (var process in Process.GetProcesses())
+        {
+            using (process)
+            {
+                string? workingDirectory;
+                string commandLine;
+                try
+                {
+                    workingDirectory = new FileInfo($"/proc/{process.Id}/cwd").LinkTarget;
+                    commandLine = File.ReadAllText($"/proc/{process.Id}/cmdline");
+                }
+                catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+                {
+                    continue;
+                }
+                // Only vagrant: an admin's shell that happens to sit in a VM folder is left alone.
+                if (process.Id == Environment.ProcessId || workingDirectory is null || !(workingDirectory + "/").StartsWith(root, StringComparison.Ordinal)
+                    || !commandLine.Contains("vagrant", StringComparison.Ordinal))
+                {
+                    continue;
+                }
+                try
+                {
+                    process.Kill(entireProcessTree: true);
+                    killed.Add(process.Id);
+                    logger.LogWarning("Killed stray process {Pid} ({Name}) left in {Folder} by an earlier run", process.Id, process.ProcessName, workingDirectory);
+                }
+                catch (InvalidOperationException)
+                {
+                    // exited meanwhile
+                }
+            }
+        }
+        return killed;
     }
 
     private void KillTree(Process process, CommandLine command)

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Options;
+using VmManager.Daemon.Hypervisor;
 
 namespace VmManager.Daemon.Machines;
 
@@ -11,6 +12,7 @@ namespace VmManager.Daemon.Machines;
 public sealed class JobWorker(
     MachineStore store,
     MachineOperations operations,
+    ICommandRunner runner,
     MachineEvents events,
     JobSignal signal,
     IOptions<MachinesOptions> options,
@@ -25,6 +27,10 @@ public sealed class JobWorker(
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        if (Directory.Exists(options.Value.VmRoot))
+        {
+            runner.KillStrays(options.Value.VmRoot);
+        }
         foreach (var job in store.RequeueInterrupted(MaxAttempts))
         {
             // Past MaxAttempts the job is failed and the reconciler cleans up after it.

@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Options;
+
 namespace VmManager.Daemon.Machines;
 
 public static class MachinesExtensions
@@ -6,6 +8,7 @@ public static class MachinesExtensions
     {
         var services = builder.Services;
         services.AddOptions<MachinesOptions>().BindConfiguration(MachinesOptions.Section).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<MachinesOptions>, MachinesOptionsValidator>();
         services.AddSingleton<MachineStore>();
         services.AddSingleton<MachineEvents>();
         services.AddSingleton<JobSignal>();

@@ -42,6 +42,7 @@ public sealed class VirshParsingTests
     [InlineData("a b", false)]
     [InlineData("a;b", false)]
     [InlineData("", false)]
+    [InlineData("name\n", false)]
     public void IsSafe_Names_AcceptsOnlyPlainNames(string name, bool safe) => Assert.Equal(safe, HypervisorNames.IsSafe(name));
 
     [Fact]

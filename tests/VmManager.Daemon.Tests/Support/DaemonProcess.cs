@@ -67,6 +67,13 @@ public sealed class DaemonProcess : IDisposable
 
     public void Terminate() => _ = Kill(_process.Id, 15);
 
+    /// <summary>SIGKILL to the daemon alone, like a crash: its children (vagrant) live on, orphaned.</summary>
+    public void Kill()
+    {
+        _ = Kill(_process.Id, 9);
+        _process.WaitForExit();
+    }
+
     public void Dispose()
     {
         if (!_process.HasExited)
