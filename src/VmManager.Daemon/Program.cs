@@ -1,19 +1,18 @@
 using VmManager.Daemon.Accounts;
 using VmManager.Daemon.Hosting;
+using VmManager.Daemon.Hosting.Cli;
 using VmManager.Daemon.Hypervisor;
 using VmManager.Daemon.Requests;
 using VmManager.Daemon.Storage;
 
+if (AdminCli.IsCommand(args))
+{
+    return await AdminCli.RunAsync(args, CreateBuilder, CliConsole.System);
+}
+
 try
 {
-    var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
-    var demo = builder.AddDaemonConfiguration(args);
-    builder.AddHosting();
-    builder.AddStorage();
-    builder.AddHypervisor();
-    builder.AddAccounts();
-    builder.AddRequests();
-
+    var (builder, demo) = CreateBuilder(args);
     var app = builder.Build();
     app.ValidateStartup();
     if (demo)
@@ -25,6 +24,7 @@ try
     app.UseAuthentication();
     app.UseAuthorization();
     app.MapHealth();
+    app.MapMetrics();
     app.MapAccounts();
 
     await app.RunAsync();
@@ -34,6 +34,20 @@ catch (StartupException ex)
 {
     Console.Error.WriteLine($"vm-manager: {ex.Message}");
     return StartupException.ExitCode;
+}
+
+// Every feature's services, shared with the admin commands (vm-manager users add …), which build
+// the same host without ever starting it.
+static (WebApplicationBuilder Builder, bool Demo) CreateBuilder(string[] args)
+{
+    var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
+    var demo = builder.AddDaemonConfiguration(args);
+    builder.AddHosting();
+    builder.AddStorage();
+    builder.AddHypervisor();
+    builder.AddAccounts();
+    builder.AddRequests();
+    return (builder, demo);
 }
 
 public partial class Program;

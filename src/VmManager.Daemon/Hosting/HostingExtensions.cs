@@ -36,6 +36,11 @@ public static class HostingExtensions
             }
         });
         services.AddProblemDetails();
+
+        services.AddOptions<MetricsOptions>().BindConfiguration(MetricsOptions.Section).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<MetricsOptions>, MetricsOptionsValidator>();
+        services.AddSingleton<VmManagerMetrics>();
+        services.AddSingleton<PrometheusExporter>();
         return builder;
     }
 
