@@ -128,6 +128,20 @@ public sealed class InstallScriptTests : IDisposable
         Assert.True(File.Exists(Installed("opt/vm-manager/vm-manager")));
     }
 
+    [Fact]
+    public async Task Install_ForTheRealSystemInAPrivateMountNamespace_CreatesTheUserAndKeepsOwnershipRight()
+    {
+        // The script overlays /etc, /opt and /var/lib inside the namespace: the host gets no user, no file.
+        var script = Path.Combine(Repository.Root, "tests", "VmManager.Daemon.Tests", "Hosting", "install-as-root.sh");
+
+        var outcome = await ExternalCommand.RunAsync("unshare", ["--mount", "--propagation", "private", "bash", script, _root.Path, Repository.Root, Published]);
+
+        Assert.True(outcome.ExitCode == 0, outcome.Output + outcome.Error);
+        Assert.EndsWith("all checks passed", outcome.Output.Trim());
+        Assert.Contains("creating the system user vm-manager", outcome.Output);
+        Assert.Contains("backing up the database to /var/lib/vm-manager/backups/before-upgrade-", outcome.Output);
+    }
+
     [Theory]
     [InlineData("--bogus")]
     [InlineData("--prefix")]

@@ -56,9 +56,11 @@ public sealed class SystemdUnitTests
         Assert.Equal("/var/lib/vm-manager", example["Storage:DataDirectory"]);
         Assert.Contains($"Environment=VAGRANT_HOME={example["Hypervisor:VagrantHome"]}", unit);
         Assert.StartsWith("/var/lib/vm-manager/", example["Machines:VmRoot"]);
-        // The secrets the unit loads are the keys the daemon binds.
-        Assert.Contains(unit, line => line.StartsWith("LoadCredential=Ldap__BindPassword:", StringComparison.Ordinal));
-        Assert.Contains(unit, line => line.StartsWith("LoadCredential=Mail__Password:", StringComparison.Ordinal));
+        // The unit hands over exactly the secrets the admin commands read from the store themselves.
+        var credentials = unit.Where(line => line.StartsWith("LoadCredential=", StringComparison.Ordinal))
+            .Select(line => line["LoadCredential=".Length..].Split(':'))
+            .ToDictionary(pair => pair[0].Replace("__", ":", StringComparison.Ordinal), pair => pair[1]);
+        Assert.Equal(DaemonConfiguration.CredentialFiles.OrderBy(pair => pair.Key), credentials.OrderBy(pair => pair.Key));
     }
 
     /// <summary>verify insists that ExecStart's binary exists: check a copy that points at <paramref name="binary"/>.</summary>

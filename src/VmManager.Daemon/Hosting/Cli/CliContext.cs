@@ -1,5 +1,6 @@
 using System.Text;
 using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Logging.Console;
 
 namespace VmManager.Daemon.Hosting.Cli;
 
@@ -61,12 +62,12 @@ public sealed class CliContext(
     private WebApplication Build()
     {
         var (builder, demo) = createBuilder(args);
-        // stdout carries the command's answer: logs, warnings and up, go to stderr.
+        // stdout carries the command's answer; warnings and errors go to stderr. A rule for the console
+        // provider itself wins over the config's Logging levels, which are meant for the daemon.
         builder.Logging.ClearProviders()
-            .SetMinimumLevel(LogLevel.Warning)
             .AddSimpleConsole(console => console.SingleLine = true)
-            .AddFilter("Microsoft", LogLevel.Warning);
-        builder.Services.Configure<Microsoft.Extensions.Logging.Console.ConsoleLoggerOptions>(console => console.LogToStandardErrorThreshold = LogLevel.Trace);
+            .AddFilter<ConsoleLoggerProvider>(null, LogLevel.Warning);
+        builder.Services.Configure<ConsoleLoggerOptions>(console => console.LogToStandardErrorThreshold = LogLevel.Trace);
         if (demo)
         {
             Error.WriteLine($"vm-manager: warning: no config file at {DaemonConfiguration.DefaultPath}: using the embedded demo defaults");
