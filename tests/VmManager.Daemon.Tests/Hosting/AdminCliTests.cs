@@ -202,7 +202,16 @@ public sealed class AdminCliTests : IDisposable
         }
     }
 
+    [Fact]
+    public async Task ConfigBeforeTheCommand_IsAcceptedToo()
+    {
+        var (exitCode, _, output) = await DaemonProcess.RunToExitAsync(["--config", _config, "check-config"]);
+
+        Assert.Equal((0, "ok"), (exitCode, output));
+    }
+
     [Theory]
+    [InlineData("chek-config")]
     [InlineData("users frob")]
     [InlineData("users add")]
     [InlineData("users add gina")]

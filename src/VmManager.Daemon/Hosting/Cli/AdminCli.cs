@@ -21,12 +21,17 @@ public static class AdminCli
 
     private static readonly CliOption ConfigOption = new("--config", "PATH", $"config file (default {DaemonConfiguration.DefaultPath}, or ${DaemonConfiguration.PathVariable})");
 
-    /// <summary>True when the arguments name a command rather than the daemon's own options.</summary>
-    public static bool IsCommand(string[] args) =>
-        args.Length > 0 && (HelpWords.Contains(args[0]) || Commands.Any(command => command.Words[0] == args[0]));
+    /// <summary>
+    /// True unless the arguments are only the daemon's options: a word, even a misspelt command,
+    /// must never start a second daemon (as root, from an admin's shell).
+    /// </summary>
+    public static bool IsCommand(string[] args) => CommandWords(args) is [var first, ..] && (HelpWords.Contains(first) || !first.StartsWith('-'));
 
     public static async Task<int> RunAsync(string[] args, Func<string[], (WebApplicationBuilder Builder, bool Demo)> createBuilder, CliConsole console)
     {
+        // A leading --config PATH moves behind the command words, where every command accepts it.
+        var leading = args.Length - CommandWords(args).Length;
+        args = [.. args[leading..], .. args[..leading]];
         if (HelpWords.Contains(args[0]))
         {
             console.Output.Write(Overview());
@@ -37,7 +42,7 @@ public static class AdminCli
         if (command is null)
         {
             var group = Commands.Where(candidate => candidate.Words[0] == args[0]).ToList();
-            if (args.Length == 2 && HelpWords.Contains(args[1]))
+            if (args.Length > 1 && IsHelpOption(args[1]))
             {
                 console.Output.Write(Overview(group));
                 return CliExit.Ok;
@@ -49,13 +54,13 @@ public static class AdminCli
         try
         {
             var rest = args[command.Words.Length..];
-            if (rest.Any(HelpWords.Contains))
+            if (rest.Any(IsHelpOption))
             {
                 console.Output.Write(Help(command));
                 return CliExit.Ok;
             }
             var (positionals, options) = Parse(command, rest);
-            await using var context = new CliContext(command, args, positionals, options, createBuilder, console);
+            await using var context = new CliContext(args, positionals, options, createBuilder, console);
             return await command.RunAsync(context);
         }
         catch (CliException ex)
@@ -77,7 +82,18 @@ public static class AdminCli
             console.Error.WriteLine($"vm-manager {command.Name}: {ex.Message.ReplaceLineEndings(" ")}");
             return CliExit.Failure;
         }
+        catch (Exception ex)
+        {
+            // The process boundary: still one line and exit 1 for scripts, with the type to search for.
+            console.Error.WriteLine($"vm-manager {command.Name}: unexpected {ex.GetType().Name}: {ex.Message.ReplaceLineEndings(" ")}");
+            return CliExit.Failure;
+        }
     }
+
+    private static bool IsHelpOption(string arg) => arg is "--help" or "-h";
+
+    /// <summary>The arguments without a leading <c>--config PATH</c>, which may also come before the command.</summary>
+    private static string[] CommandWords(string[] args) => args is ["--config", _, .. var rest] ? rest : args;
 
     private static (List<string> Positionals, Dictionary<string, string> Options) Parse(CliCommand command, string[] rest)
     {
@@ -85,7 +101,7 @@ public static class AdminCli
         var options = new Dictionary<string, string>(StringComparer.Ordinal);
         for (var i = 0; i < rest.Length; i++)
         {
-            if (!rest[i].StartsWith("--", StringComparison.Ordinal) || rest[i] == "--")
+            if (!rest[i].StartsWith("--", StringComparison.Ordinal))
             {
                 positionals.Add(rest[i]);
                 continue;

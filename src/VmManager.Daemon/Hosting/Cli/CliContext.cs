@@ -10,7 +10,6 @@ namespace VmManager.Daemon.Hosting.Cli;
 /// background services, no systemd notifications.
 /// </summary>
 public sealed class CliContext(
-    CliCommand command,
     string[] args,
     IReadOnlyList<string> positionals,
     IReadOnlyDictionary<string, string> options,
@@ -18,8 +17,6 @@ public sealed class CliContext(
     CliConsole console) : IAsyncDisposable
 {
     private WebApplication? _app;
-
-    public CliCommand Command => command;
 
     public TextWriter Output => console.Output;
 
