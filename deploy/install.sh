@@ -6,7 +6,8 @@
 #       an already published folder (--from), installs it to /opt/vm-manager, creates the vm-manager
 #       user (in group libvirt), /var/lib/vm-manager, /etc/vm-manager/vm-manager.json (only if absent),
 #       the systemd unit and the nginx site. Re-running upgrades in place: a new /opt/vm-manager is
-#       swapped in, data and config stay, the database is backed up first, a running daemon restarts.
+#       swapped in, data and config stay, the database is backed up first (--no-backup: not) to
+#       /var/lib/vm-manager/backups, and a running daemon restarts.
 #   deploy/install.sh --uninstall [--purge] [--prefix DIR]
 #       Removes the program, the unit and the nginx site; keeps /var/lib/vm-manager and /etc/vm-manager
 #       unless --purge (which also deletes the vm-manager user and its credentials).
@@ -16,7 +17,7 @@
 set -Eeuo pipefail
 trap 'echo "install.sh: failed (rc=$?) at line $LINENO: $BASH_COMMAND" >&2' ERR
 
-usage() { sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"; }
 die() { echo "install.sh: $*" >&2; exit 1; }
 say() { echo "==> $*"; }
 
@@ -181,6 +182,14 @@ install_nginx_site() {
   fi
 }
 
+# Before anything changes: the new release must accept the current config, or the old one keeps running.
+check_config_for_upgrade() {
+  [[ $system == yes && -d $app && -e $config ]] || return 0
+  say "checking $config with the new release"
+  "$stage/vm-manager" check-config --config "$config" >/dev/null ||
+    die "the new release refuses the config (above); compare it with $here/vm-manager.example.json, fix it, re-run"
+}
+
 # Migrations are forward only: keep the database as it was before the new version starts.
 backup_database() {
   [[ $system == yes && $backup == yes && -s $data/vm-manager.db && -d $app ]] || return 0
@@ -216,6 +225,7 @@ install_all() {
   create_user
   create_folders
   install_config
+  check_config_for_upgrade
   backup_database
   install_unit
   install_nginx_site

@@ -139,6 +139,7 @@ public sealed class InstallScriptTests : IDisposable
         Assert.True(outcome.ExitCode == 0, outcome.Output + outcome.Error);
         Assert.EndsWith("all checks passed", outcome.Output.Trim());
         Assert.Contains("creating the system user vm-manager", outcome.Output);
+        Assert.Contains("checking /etc/vm-manager/vm-manager.json with the new release", outcome.Output);
         Assert.Contains("backing up the database to /var/lib/vm-manager/backups/before-upgrade-", outcome.Output);
     }
 

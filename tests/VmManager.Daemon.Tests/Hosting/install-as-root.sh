@@ -58,6 +58,15 @@ wait "$daemon" || fail "the daemon did not stop cleanly"
 compgen -G '/var/lib/vm-manager/backups/before-upgrade-*.db' > /dev/null || fail "no pre-upgrade backup"
 printf 'First-Admin-Pw1\n' | /opt/vm-manager/vm-manager users add first.admin --role admin && fail "the account was lost by the upgrade"
 
+# A release that refuses the config aborts the upgrade before touching anything.
+printf '{ "Server": { "Url": "ftp://nowhere" } }\n' > "$work/bad.json"
+cp /etc/vm-manager/vm-manager.json "$work/good.json"
+cp "$work/bad.json" /etc/vm-manager/vm-manager.json
+before=$(stat -c %i /opt/vm-manager)
+"$repo/deploy/install.sh" --from "$published" && fail "the upgrade went on with a refused config"
+[[ $(stat -c %i /opt/vm-manager) == "$before" ]] || fail "the refused upgrade replaced the program"
+cp "$work/good.json" /etc/vm-manager/vm-manager.json
+
 "$repo/deploy/install.sh" --uninstall --purge
 id vm-manager > /dev/null 2>&1 && fail "--purge left the vm-manager user"
 [[ ! -e /var/lib/vm-manager && ! -e /etc/vm-manager && ! -e /opt/vm-manager ]] || fail "--purge left files"
