@@ -2,6 +2,7 @@ using System.Security.Claims;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Http.HttpResults;
+using VmManager.Daemon.Hosting;
 
 namespace VmManager.Daemon.Accounts;
 
@@ -22,7 +23,7 @@ public static class SessionEndpoints
     }
 
     internal static async Task<Results<Ok<SessionUser>, ValidationProblem, ProblemHttpResult>> LoginAsync(
-        LoginRequest request, Authenticator authenticator, HttpContext context)
+        LoginRequest request, Authenticator authenticator, VmManagerMetrics metrics, HttpContext context)
     {
         var errors = new Dictionary<string, string[]>();
         if (string.IsNullOrWhiteSpace(request.UserName))
@@ -53,6 +54,7 @@ public static class SessionEndpoints
         }
         if (user is null)
         {
+            metrics.LoginFailed();
             return TypedResults.Problem(title: "Wrong user name or password", statusCode: StatusCodes.Status401Unauthorized, type: "invalid-credentials");
         }
         var identity = new ClaimsIdentity(
