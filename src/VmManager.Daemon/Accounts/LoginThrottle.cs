@@ -45,18 +45,10 @@ public sealed class LoginThrottle : IDisposable
     /// <summary>Null when the attempt may proceed; otherwise how long to wait.</summary>
     public TimeSpan? RetryAfter(string accountKey, string clientAddress)
     {
-        TimeSpan? wait = null;
-        foreach (var (limiter, key) in new[] { (_accounts, accountKey), (_addresses, clientAddress) })
-        {
-            using var lease = limiter.AttemptAcquire(key, permitCount: 0);
-            if (!lease.IsAcquired)
-            {
-                // The sliding window reports no retry time; a full window is the honest upper bound.
-                var retry = lease.TryGetMetadata(MetadataName.RetryAfter, out var after) ? after : _window;
-                wait = wait is { } longer && longer > retry ? longer : retry;
-            }
-        }
-        return wait;
+        using var account = _accounts.AttemptAcquire(accountKey, permitCount: 0);
+        using var address = _addresses.AttemptAcquire(clientAddress, permitCount: 0);
+        // Sliding-window leases carry no retry time; a full window is the honest upper bound.
+        return account.IsAcquired && address.IsAcquired ? null : _window;
     }
 
     public void RecordFailure(string accountKey, string clientAddress)
