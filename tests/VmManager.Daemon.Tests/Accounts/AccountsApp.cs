@@ -126,6 +126,6 @@ public sealed class LogCollector : ILoggerProvider
         public bool IsEnabled(LogLevel logLevel) => true;
 
         public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
-            collector.Entries.Enqueue((logLevel, category, formatter(state, exception)));
+            collector.Entries.Enqueue((logLevel, category, exception is null ? formatter(state, exception) : $"{formatter(state, exception)}\n{exception}"));
     }
 }
