@@ -10,6 +10,8 @@ public sealed class LdapDirectory
 {
     // OpenLDAP codes: 49 invalid credentials; 81 server down, 85 timeout, 91 connect error.
     private const int InvalidCredentials = 49;
+    private const int ConnectError = 91;
+    private const int StartTlsAttempts = 5;
     private static readonly Lock CaLock = new();
     private static string? _trustedCa;
     private readonly LdapOptions _options;
@@ -140,7 +142,7 @@ public sealed class LdapDirectory
             {
                 // On Linux the connection opens lazily; StartTLS needs it open, so read the root DSE first.
                 connection.SendRequest(new SearchRequest("", "(objectClass=*)", SearchScope.Base, "1.1"));
-                session.StartTransportLayerSecurity(null);
+                StartTls(session);
             }
             connection.Bind(new NetworkCredential(dn, password));
             return connection;
@@ -149,6 +151,27 @@ public sealed class LdapDirectory
         {
             connection.Dispose();
             throw;
+        }
+    }
+
+    /// <summary>
+    /// slapd answers a search before it stops counting it as outstanding, and refuses StartTLS while anything
+    /// is ("cannot start TLS when operations are outstanding", operationsError): about one connection in ten
+    /// on the rig. The refused request leaves the connection as it was, so asking again shortly is safe.
+    /// </summary>
+    private static void StartTls(LdapSessionOptions session)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                session.StartTransportLayerSecurity(null);
+                return;
+            }
+            catch (TlsOperationException ex) when (ex.Response?.ResultCode == ResultCode.OperationsError && attempt < StartTlsAttempts)
+            {
+                Thread.Sleep(attempt * 5);
+            }
         }
     }
 
@@ -169,7 +192,10 @@ public sealed class LdapDirectory
         }
         catch (LdapException ex) when (ex.ErrorCode != InvalidCredentials)
         {
-            throw new DirectoryUnavailableException($"the directory at {_options.Host}:{_options.EffectivePort} is unreachable ({ex.Message})", ex);
+            // A certificate the CA file does not vouch for surfaces as a plain connect error: say where to look.
+            var hint = ex.ErrorCode == ConnectError && _options.Security != LdapSecurity.None
+                ? "; if it is listening, check that Ldap:CaCertificatePath holds the CA that signed its certificate" : "";
+            throw new DirectoryUnavailableException($"the directory at {_options.Host}:{_options.EffectivePort} is unreachable ({ex.Message}){hint}", ex);
         }
         catch (LdapException ex)
         {

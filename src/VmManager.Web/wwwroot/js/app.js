@@ -1,3 +1,4 @@
+import { api, resetToken } from './api.js';
 import { applyLanguage, t } from './i18n.js';
 
 const $ = selector => document.querySelector(selector);
@@ -28,10 +29,9 @@ async function login(event) {
   const button = form.querySelector('button[type=submit]');
   button.disabled = true;
   try {
-    const response = await fetch('/api/session', {
-      method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ userName, password }),
-    });
-    if (response.ok) return showHome(await response.json());
+    const response = await api('/api/session', { method: 'POST', body: { userName, password }, antiforgery: false });
+    resetToken();
+    if (response.ok) return showHome(response.data);
     const messages = { 401: 'login.invalid', 429: 'login.throttled', 503: 'login.directory' };
     showError('login-error', t(messages[response.status] ?? 'login.failed'));
   } finally {
@@ -40,7 +40,8 @@ async function login(event) {
 }
 
 async function logout() {
-  await fetch('/api/session', { method: 'DELETE' });
+  await api('/api/session', { method: 'DELETE' });
+  resetToken();
   location.reload();
 }
 
@@ -48,5 +49,5 @@ applyLanguage();
 for (const button of document.querySelectorAll('[data-lang]')) button.addEventListener('click', () => applyLanguage(button.dataset.lang));
 $('#login-form').addEventListener('submit', login);
 $('#logout').addEventListener('click', logout);
-const session = await fetch('/api/session');
-if (session.ok) showHome(await session.json());
+const session = await api('/api/session');
+if (session.ok) showHome(session.data);
