@@ -19,6 +19,12 @@ public static class AuditActions
     public const string RevokeSessions = "session.revoke-all";
     public const string SetQuota = "quota.set";
     public const string RemoveQuota = "quota.remove";
+    public const string VmCreate = "vm.create";
+    public const string VmExtend = "vm.extend";
+    public const string VmCredentials = "vm.credentials";
+
+    /// <summary>vm.start, vm.stop, vm.force-off, vm.reboot, vm.delete.</summary>
+    public static string ForJob(string jobKind) => "vm." + jobKind;
 }
 
 public static class AuditOutcomes

@@ -33,7 +33,8 @@ public sealed class QuotaService(Database database, IOptions<QuotaOptions> optio
         var row = connection.QuerySingle<UsageRow>(
             """
             SELECT COUNT(*) AS Vms, COALESCE(SUM(cpus), 0) AS Cpus, COALESCE(SUM(memory_mib), 0) AS MemoryMiB,
-                   COALESCE(SUM(disk_gib), 0) AS DiskGiB, COALESCE(SUM(state = 'running'), 0) AS RunningVms
+                   COALESCE(SUM(disk_gib), 0) AS DiskGiB, COALESCE(SUM(state IN ('running', 'creating') OR EXISTS (
+                       SELECT 1 FROM jobs WHERE jobs.machine_id = machines.id AND jobs.kind = 'start' AND jobs.state IN ('queued', 'running'))), 0) AS RunningVms
             FROM machines WHERE owner = @userName AND state NOT IN ('deleted', 'gone')
             """, new { userName }, transaction);
         return new Usage((int)row.Vms, (int)row.Cpus, (int)row.MemoryMiB, (int)row.DiskGiB, (int)row.RunningVms);

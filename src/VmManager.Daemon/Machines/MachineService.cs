@@ -1,5 +1,6 @@
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Options;
+using VmManager.Daemon.Accounts;
 using VmManager.Daemon.Hypervisor;
 
 namespace VmManager.Daemon.Machines;
@@ -29,6 +30,8 @@ public sealed class MachineService(
     CredentialVault vault,
     MachineEvents events,
     JobSignal signal,
+    QuotaService quotas,
+    AuditLog audit,
     IOptions<MachinesOptions> options,
     TimeProvider time)
 {
@@ -39,7 +42,7 @@ public sealed class MachineService(
     public IReadOnlyList<MachineView> List(Caller caller, bool everyone)
     {
         var active = store.ActiveJobs();
-        return store.ListLive(everyone && caller.Role >= Accounts.Role.Teacher ? null : caller.UserName)
+        return store.ListLive(everyone && caller.Role >= Role.Teacher ? null : caller.UserName)
             .Select(machine => View(machine, active.GetValueOrDefault(machine.Id)))
             .ToList();
     }
@@ -88,7 +91,12 @@ public sealed class MachineService(
         {
             job = store.InWriteTransaction((connection, transaction) =>
             {
+                // A new VM boots at once, so it takes a running slot too. Inside the write lock, so
+                // parallel creates see each other.
+                quotas.EnsureAllows(connection, transaction, caller.UserName, caller.Role, new ResourceDemand(1, cpus, memory, disk, 1));
                 MachineStore.InsertMachine(connection, transaction, machine);
+                audit.Record(connection, transaction, caller.UserName, AuditActions.VmCreate, id, AuditOutcomes.Success,
+                    $"{machine.Name} ({template.Id}, {cpus} vCPU, {memory} MiB, {disk} GiB, {lifetime} h)", caller.Address);
                 return store.Enqueue(connection, transaction, id, JobKinds.Create, caller.UserName);
             });
         }
@@ -114,7 +122,13 @@ public sealed class MachineService(
         }
         var job = store.InWriteTransaction((connection, transaction) =>
         {
+            if (kind == JobKinds.Start)
+            {
+                quotas.EnsureAllows(connection, transaction, machine.Owner, OwnerRole(caller, machine), new ResourceDemand(0, 0, 0, 0, 1));
+            }
             var queued = store.Enqueue(connection, transaction, machine.Id, kind, caller.UserName);
+            audit.Record(connection, transaction, caller.UserName, AuditActions.ForJob(kind), machine.Id, AuditOutcomes.Success,
+                $"{machine.Owner}/{machine.Name}", caller.Address);
             if (kind == JobKinds.Delete)
             {
                 MachineStore.SetStateInTransaction(connection, transaction, machine.Id, MachineStates.Deleting);
@@ -129,7 +143,7 @@ public sealed class MachineService(
     /// <summary>The owner picks a new lifetime from the template's list, counted from now; a lease never shrinks.</summary>
     public MachineView Extend(Caller caller, Machine machine, ExtendLeaseRequest request)
     {
-        if (!caller.IsOwner(machine) && caller.Role != Accounts.Role.Admin)
+        if (!caller.IsOwner(machine) && caller.Role != Role.Admin)
         {
             throw new UnauthorizedAccessException($"{caller.UserName} may not extend this VM");
         }
@@ -143,14 +157,22 @@ public sealed class MachineService(
         if (expiresAt > machine.ExpiresAt)
         {
             store.SetExpiry(machine.Id, expiresAt);
+            audit.Record(caller.UserName, AuditActions.VmExtend, machine.Id, AuditOutcomes.Success, $"until {expiresAt:u}", caller.Address);
         }
         return View(store.Find(machine.Id)!);
     }
 
-    public Credentials CredentialsOf(Machine machine) => new(machine.LoginUser, vault.Unprotect(machine.PasswordProtected));
+    public Credentials CredentialsOf(Caller caller, Machine machine)
+    {
+        audit.Record(caller.UserName, AuditActions.VmCredentials, machine.Id, AuditOutcomes.Success, null, caller.Address);
+        return new(machine.LoginUser, vault.Unprotect(machine.PasswordProtected));
+    }
 
     public string Log(Machine machine) => string.Concat(store.JobOutputs(machine.Id)
         .Select(job => $"##### job {job.Id}: {job.Kind}\n{job.Output}\n"));
+
+    /// <summary>Quotas are the owner's: an admin starting a student's VM uses the student's running slots.</summary>
+    private static Role OwnerRole(Caller caller, Machine machine) => caller.IsOwner(machine) ? caller.Role : Role.Student;
 
     private (MachineTemplate Template, int Cpus, int Memory, int Disk, int Lifetime) Validate(CreateMachineRequest request)
     {

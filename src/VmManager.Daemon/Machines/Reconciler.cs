@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Options;
+using VmManager.Daemon.Accounts;
 using VmManager.Daemon.Hypervisor;
 
 namespace VmManager.Daemon.Machines;
@@ -22,6 +23,7 @@ public sealed class Reconciler(
     Virsh virsh,
     MachineEvents events,
     JobSignal signal,
+    AuditLog audit,
     IOptions<MachinesOptions> options,
     TimeProvider time,
     ILogger<Reconciler> logger) : BackgroundService
@@ -138,6 +140,8 @@ public sealed class Reconciler(
             store.InWriteTransaction((connection, transaction) =>
             {
                 store.Enqueue(connection, transaction, machine.Id, JobKinds.Delete, requestedBy);
+                audit.Record(connection, transaction, Caller.System.UserName, AuditActions.ForJob(JobKinds.Delete), machine.Id, AuditOutcomes.Success,
+                    $"{machine.Owner}/{machine.Name}: {requestedBy}", null);
                 return MachineStore.SetStateInTransaction(connection, transaction, machine.Id, MachineStates.Deleting);
             });
             events.Publish(new MachineChanged(machine.Id, machine.Owner, MachineStates.Deleting, null, null));

@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using VmManager.Daemon.Tests.Accounts;
 
 namespace VmManager.Daemon.Tests.Support;
 
@@ -33,12 +34,13 @@ public sealed class VmManagerFactory(IDictionary<string, string?>? settings = nu
         }
     }
 
-    /// <summary>A client holding the session cookie of this demo or local account.</summary>
+    /// <summary>A client holding the session cookie of this demo or local account and its antiforgery token.</summary>
     public async Task<HttpClient> LoginAsync(string userName, string password)
     {
         var client = CreateClient();
         var response = await client.PostAsJsonAsync("/api/session", new { userName, password });
         Assert.True(response.IsSuccessStatusCode, $"login of {userName} failed: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
+        await client.AddAntiforgeryTokenAsync();
         return client;
     }
 
