@@ -165,7 +165,15 @@ public sealed class MachineService(
     public Credentials CredentialsOf(Caller caller, Machine machine)
     {
         audit.Record(caller.UserName, AuditActions.VmCredentials, machine.Id, AuditOutcomes.Success, null, caller.Address);
-        return new(machine.LoginUser, vault.Unprotect(machine.PasswordProtected));
+        try
+        {
+            return new(machine.LoginUser, vault.Unprotect(machine.PasswordProtected));
+        }
+        catch (System.Security.Cryptography.CryptographicException)
+        {
+            // Restored without the keys/ folder, or the keys were replaced: the password cannot be read back.
+            throw new ConflictException("Password unavailable", "This VM's password was encrypted with keys this server no longer has; an administrator must restore the keys folder.");
+        }
     }
 
     public string Log(Machine machine) => string.Concat(store.JobOutputs(machine.Id)
