@@ -70,12 +70,18 @@ public sealed class Reconciler(
         bool Busy(string id) => active.ContainsKey(id);
         bool Live(string id) => machines.TryGetValue(id, out var machine) && !MachineStates.IsFinal(machine.State) && machine.State != MachineStates.Failed;
 
+        // A name in our pattern is not proof of ownership: another instance on the same host (a test
+        // daemon, a second install) names its VMs alike. Only what this instance has a row or a folder
+        // for is ever removed.
+        var folders = FolderIds();
+        bool Ours(string id) => machines.ContainsKey(id) || folders.Contains(id);
+
         var domains = (await virsh.AllDomainStatsAsync(cancellationToken)).Select(domain => domain.Name).ToHashSet();
         var removedDomains = new List<string>();
         foreach (var domain in domains)
         {
             var id = MachineNames.MachineIdOf(domain);
-            if (id is not null && !Live(id) && !Busy(id))
+            if (id is not null && Ours(id) && !Live(id) && !Busy(id))
             {
                 logger.LogWarning("Removing orphan domain {Domain} (no live VM owns it)", domain);
                 await virsh.DestroyAsync(domain, cancellationToken);
@@ -83,17 +89,17 @@ public sealed class Reconciler(
                 removedDomains.Add(domain);
             }
         }
-        var unknown = domains.Where(domain => MachineNames.MachineIdOf(domain) is null).Order().ToList();
+        var unknown = domains.Where(domain => MachineNames.MachineIdOf(domain) is not { } id || !Ours(id)).Order().ToList();
         foreach (var domain in unknown.Except(UnknownDomains))
         {
-            logger.LogWarning("Domain {Domain} is not managed by VmManager; it is left alone", domain);
+            logger.LogWarning("Domain {Domain} is not managed by this VmManager; it is left alone", domain);
         }
         UnknownDomains = unknown;
 
         var removedVolumes = new List<string>();
         foreach (var volume in await virsh.VolumesAsync(cancellationToken))
         {
-            if (MachineNames.MachineIdOf(volume) is { } id && !Live(id) && !Busy(id))
+            if (MachineNames.MachineIdOf(volume) is { } id && Ours(id) && !Live(id) && !Busy(id))
             {
                 logger.LogWarning("Removing orphan volume {Volume}", volume);
                 await virsh.DeleteVolumeAsync(volume, cancellationToken);
@@ -151,6 +157,15 @@ public sealed class Reconciler(
         {
             // Someone queued an operation meanwhile; the next pass looks again.
         }
+    }
+
+    /// <summary>The VM ids that have a folder under VmRoot (&lt;root&gt;/&lt;user&gt;/&lt;id&gt;).</summary>
+    private HashSet<string> FolderIds()
+    {
+        var root = options.Value.VmRoot;
+        return Directory.Exists(root)
+            ? Directory.EnumerateDirectories(root).SelectMany(Directory.EnumerateDirectories).Select(Path.GetFileName).OfType<string>().Where(MachineNames.IsId).ToHashSet()
+            : [];
     }
 
     private async Task<List<string>> RemoveOrphanFoldersAsync(Dictionary<string, Machine> machines, Func<string, bool> busy, CancellationToken cancellationToken)
