@@ -1,4 +1,5 @@
 using VmManager.Perf.Harness;
+using VmManager.Perf.Listing;
 using VmManager.Perf.Storm;
 
 namespace VmManager.Perf;
@@ -25,6 +26,9 @@ public static class PerfProgram
         {
             switch (benchmark)
             {
+                case "list":
+                    await new ListLatencyBenchmark(args, report).RunAsync();
+                    break;
                 case "storm":
                     await new StormBenchmark(args, report).RunAsync();
                     break;

@@ -30,15 +30,15 @@ public sealed class EventStream : IAsyncDisposable
 
     public IReadOnlyList<ArrivedEvent> Events { get { lock (_events) { return [.. _events]; } } }
 
-    /// <summary>The first event (already arrived or to come) that matches.</summary>
-    public async Task<ArrivedEvent> WaitForAsync(Func<MachineChanged, bool> match, TimeSpan timeout)
+    /// <summary>The first event (already arrived or to come, from index <paramref name="after"/> on) that matches.</summary>
+    public async Task<ArrivedEvent> WaitForAsync(Func<MachineChanged, bool> match, TimeSpan timeout, int after = 0)
     {
         var deadline = DateTime.UtcNow + timeout;
         while (true)
         {
             lock (_events)
             {
-                if (_events.FirstOrDefault(e => match(e.Change)) is { } found)
+                if (_events.Skip(after).FirstOrDefault(e => match(e.Change)) is { } found)
                 {
                     return found;
                 }
