@@ -1,6 +1,8 @@
+using VmManager.Perf.Footprint;
 using VmManager.Perf.Harness;
 using VmManager.Perf.Listing;
 using VmManager.Perf.Storm;
+using VmManager.Perf.TimeToConsole;
 
 namespace VmManager.Perf;
 
@@ -26,6 +28,12 @@ public static class PerfProgram
         {
             switch (benchmark)
             {
+                case "console":
+                    await new TimeToConsoleBenchmark(args, report).RunAsync();
+                    break;
+                case "footprint":
+                    await new FootprintBenchmark(args, report).RunAsync();
+                    break;
                 case "list":
                     await new ListLatencyBenchmark(args, report).RunAsync();
                     break;
