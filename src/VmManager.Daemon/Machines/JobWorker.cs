@@ -12,6 +12,7 @@ namespace VmManager.Daemon.Machines;
 public sealed class JobWorker(
     MachineStore store,
     MachineOperations operations,
+    MachineRuntimeMonitor monitor,
     ICommandRunner runner,
     MachineEvents events,
     JobSignal signal,
@@ -125,6 +126,10 @@ public sealed class JobWorker(
         progress.Flush();
         store.SetState(machine.Id, state, error);
         store.Finish(job.Id, error is null, error);
+        if (state == MachineStates.Running)
+        {
+            await RefreshRuntimeAsync();
+        }
         if (error is null)
         {
             logger.LogInformation("Job {JobId}: {Kind} VM {MachineId} succeeded", job.Id, job.Kind, machine.Id);
@@ -134,6 +139,22 @@ public sealed class JobWorker(
             logger.LogWarning("Job {JobId}: {Kind} VM {MachineId} failed: {Error}", job.Id, job.Kind, machine.Id, error);
         }
         events.Publish(new MachineChanged(machine.Id, machine.Owner, state, null, job.Id));
+    }
+
+    /// <summary>
+    /// A VM that just started has a VNC port the runtime cache has not seen yet; without this the UI would
+    /// offer its console only at the next periodic refresh (up to StateRefreshSeconds later).
+    /// </summary>
+    private async Task RefreshRuntimeAsync()
+    {
+        try
+        {
+            await monitor.RefreshAsync(_abort.Token);
+        }
+        catch (Exception ex) when (ex is VirshException or CommandTimeoutException or InvalidOperationException or OperationCanceledException)
+        {
+            logger.LogDebug("Runtime refresh after a job failed; the periodic one will catch up: {Error}", ex.Message);
+        }
     }
 
     public override void Dispose()
