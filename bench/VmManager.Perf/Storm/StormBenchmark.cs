@@ -23,7 +23,7 @@ public sealed class StormBenchmark(PerfArguments args, Report report)
         var defaultConcurrency = new MachinesOptions().MaxConcurrentOperations;
         var sweep = args.Ints("--concurrency", [1, 2, 3, 4], [defaultConcurrency]);
         report.Heading("## Storm: N students log in and create a VM at the same moment");
-        report.Line($"- vagrant: {(args.Smoke ? "FAKE (defines and starts a diskless domain: checks the plumbing, not vagrant)" : "real (vagrant-libvirt, tiny box, TCG)")}");
+        report.Line($"- vagrant: {(args.Smoke ? "FAKE (defines and starts a diskless domain: checks the plumbing, not vagrant)" : "real (vagrant-libvirt, tiny box, TCG)")}; {(args.Shielded ? "shielded names (vmp_, see Harness/Shield.cs)" : "unshielded names")}");
         report.Line($"- Machines:MaxConcurrentOperations swept over {string.Join(", ", sweep)} at N = {sizes[0]}; other N use the default ({defaultConcurrency})");
         report.Line($"- load average at start: {HostInfo.LoadText()}");
 
@@ -93,9 +93,14 @@ public sealed class StormBenchmark(PerfArguments args, Report report)
         using var scratch = new Scratch("storm");
         var port = DaemonUnderTest.FreePort();
         var settings = new Dictionary<string, object> { ["Machines:MaxConcurrentOperations"] = concurrency };
-        if (args.Smoke)
+        var vagrant = args.Smoke ? FakeVagrant.WriteTo(scratch) : "vagrant";
+        if (args.Shielded)
         {
-            settings["Hypervisor:VagrantPath"] = FakeVagrant.WriteTo(scratch);
+            Shield.Apply(scratch, settings, vagrant);
+        }
+        else if (args.Smoke)
+        {
+            settings["Hypervisor:VagrantPath"] = vagrant;
         }
         var config = DaemonUnderTest.WriteConfig(scratch, port, settings);
         var names = Enumerable.Range(1, students).Select(i => $"perf-s{i:D2}").ToList();
@@ -138,12 +143,22 @@ public sealed class StormBenchmark(PerfArguments args, Report report)
                 jobs.Add(await admin.JobAsync(created.Job.Id));
             }
             failures.AddRange(jobs.Where(job => job.State != JobStates.Succeeded).Select(job => $"job {job.Id}: {job.Error}"));
+            if (jobs.FirstOrDefault(job => job.State != JobStates.Succeeded) is { } failed)
+            {
+                // The lines before the first Ruby backtrace line say what failed.
+                var log = (await admin.LogAsync(failed.MachineId)).Split('\n');
+                var trace = Array.FindIndex(log, line => line.TrimStart().StartsWith("from /", StringComparison.Ordinal));
+                report.Line($"- first failed job ({failed.Id}), its log around the error:");
+                report.Line("```");
+                report.Line(string.Join('\n', trace < 0 ? log.TakeLast(25) : log.Skip(Math.Max(0, trace - 12)).Take(14)));
+                report.Line("```");
+            }
 
             var first = accepted.FirstOrDefault();
             var vagrantfilePath = first is null ? null : Path.Combine(scratch.Path, "student_vms", names[0], first.Machine.Id, "Vagrantfile");
             var vagrantfile = vagrantfilePath is not null && File.Exists(vagrantfilePath) ? await File.ReadAllTextAsync(vagrantfilePath) : null;
 
-            var (deleteSeconds, leftOver) = await DeleteAllAsync(sessions, admin, accepted, scratch);
+            var (deleteSeconds, leftOver) = await DeleteAllAsync(sessions, admin, accepted, scratch, args.Shielded);
             var byStart = jobs.Where(job => job.StartedAt is not null).OrderBy(job => job.StartedAt).Select(job => job.Id).ToList();
             var run = new StormRun(
                 "vm-manager",
@@ -206,7 +221,7 @@ public sealed class StormBenchmark(PerfArguments args, Report report)
     }
 
     /// <summary>Every student deletes their VM at once; then libvirt, the pool and the folders are checked.</summary>
-    private static async Task<(double Seconds, int LeftOver)> DeleteAllAsync(List<ApiSession> sessions, ApiSession admin, List<Accepted> accepted, Scratch scratch)
+    private static async Task<(double Seconds, int LeftOver)> DeleteAllAsync(List<ApiSession> sessions, ApiSession admin, List<Accepted> accepted, Scratch scratch, bool shielded)
     {
         var clock = System.Diagnostics.Stopwatch.StartNew();
         var owners = sessions.ToDictionary(session => session.UserName);
@@ -221,7 +236,7 @@ public sealed class StormBenchmark(PerfArguments args, Report report)
         }
         var seconds = clock.Elapsed.TotalSeconds;
         var left = await Leftovers.FindAsync(
-            accepted.Select(created => MachineNames.DomainNameFor(created.Machine.Id)),
+            accepted.Select(created => Shield.Real(MachineNames.DomainNameFor(created.Machine.Id), shielded)),
             accepted.Select(created => Path.Combine(scratch.Path, "student_vms", created.Machine.Owner, created.Machine.Id)));
         if (left.Count > 0)
         {

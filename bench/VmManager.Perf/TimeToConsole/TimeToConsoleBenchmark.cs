@@ -34,9 +34,14 @@ public sealed class TimeToConsoleBenchmark(PerfArguments args, Report report)
         using var scratch = new Scratch("console");
         var port = DaemonUnderTest.FreePort();
         var settings = new Dictionary<string, object>();
-        if (args.Smoke)
+        var vagrant = args.Smoke ? FakeVagrant.WriteTo(scratch) : "vagrant";
+        if (args.Shielded)
         {
-            settings["Hypervisor:VagrantPath"] = FakeVagrant.WriteTo(scratch);
+            Shield.Apply(scratch, settings, vagrant);
+        }
+        else if (args.Smoke)
+        {
+            settings["Hypervisor:VagrantPath"] = vagrant;
         }
         var config = DaemonUnderTest.WriteConfig(scratch, port, settings);
         (await DaemonUnderTest.CliAsync(config, ["users", "add", StudentName, "--role", "student"], StudentPassword + "\n")).OrThrow("users add");
@@ -71,7 +76,7 @@ public sealed class TimeToConsoleBenchmark(PerfArguments args, Report report)
         var clock = Stopwatch.StartNew();
         var created = await student.CreateAsync(name);
         var accepted = created.Value ?? throw new InvalidOperationException($"create answered {(int)created.Status}");
-        var domain = MachineNames.DomainNameFor(accepted.Machine.Id);
+        var domain = Shield.Real(MachineNames.DomainNameFor(accepted.Machine.Id), args.Shielded);
 
         // Three watchers at once: the VNC server, the API's console flag, and the end of the job.
         var vnc = Task.Run(async () =>
