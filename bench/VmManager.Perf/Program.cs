@@ -1,6 +1,7 @@
 using VmManager.Perf.Footprint;
 using VmManager.Perf.Harness;
 using VmManager.Perf.Listing;
+using VmManager.Perf.Micro;
 using VmManager.Perf.Storm;
 using VmManager.Perf.TimeToConsole;
 
@@ -12,7 +13,7 @@ namespace VmManager.Perf;
 // --smoke runs each in seconds with a fake vagrant and small sizes; a test runs it so nothing rots.
 public static class PerfProgram
 {
-    private static readonly string[] All = ["footprint", "list", "console", "storm"];
+    private static readonly string[] All = ["micro", "footprint", "list", "console", "storm"];
 
     public static async Task<int> Main(string[] argv)
     {
@@ -28,6 +29,9 @@ public static class PerfProgram
         {
             switch (benchmark)
             {
+                case "micro":
+                    await new MicroBenchmark(args, report).RunAsync();
+                    break;
                 case "console":
                     await new TimeToConsoleBenchmark(args, report).RunAsync();
                     break;

@@ -54,6 +54,15 @@ public sealed class PerfSmokeTests(RigFixture rig)
         Assert.Matches($@"\| console \| linked clone → first framebuffer \(prototype, template XML\) \| {Number} \| {Number} \(via vagrant\) \| [\d.]+× \|", output);
     }
 
+    [Fact]
+    public async Task Micro_SmokeMode_RunsEveryPieceThroughBenchmarkDotNet()
+    {
+        var output = await RunAsync("micro");
+
+        Assert.Matches($@"\| SQLite: live VMs \(ListLive\) \| 200 \| {Number} \|", output);
+        Assert.Matches($@"\| JSON of the answer \| 200 \| {Number} \|", output);
+    }
+
     private async Task<string> RunAsync(string benchmark)
     {
         _ = rig.Env;
