@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using VmManager.Daemon.Machines;
 using VmManager.Daemon.Tests.Accounts;
 
 namespace VmManager.Daemon.Tests.Support;
@@ -21,12 +22,24 @@ public sealed class VmManagerFactory(IDictionary<string, string?>? settings = nu
 
     public string VmRoot => Path.Combine(Data.Path, "student_vms");
 
+    /// <summary>
+    /// Each data folder names its domains apart, so parallel tests never take each other's VMs for orphans,
+    /// while a restart on the same folder (a new factory) finds its own again.
+    /// </summary>
+    public string NamePrefix => NamePrefixFor(Data.Path);
+
+    public DomainNaming Naming => new(Microsoft.Extensions.Options.Options.Create(new MachinesOptions { NamePrefix = NamePrefix }));
+
+    public static string NamePrefixFor(string dataFolder) =>
+        "t" + Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(dataFolder)))[..8];
+
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         builder.ConfigureAppConfiguration(configuration => configuration.AddInMemoryCollection(new Dictionary<string, string?>
         {
             ["Storage:DataDirectory"] = Data.Path,
             ["Machines:VmRoot"] = VmRoot,
+            ["Machines:NamePrefix"] = NamePrefix,
         }.Concat(settings ?? new Dictionary<string, string?>())));
         if (clock is not null)
         {
