@@ -1,4 +1,5 @@
 using VmManager.Daemon.Accounts;
+using VmManager.Daemon.Consoles;
 using VmManager.Daemon.Hosting;
 using VmManager.Daemon.Hypervisor;
 using VmManager.Daemon.Requests;
@@ -13,6 +14,7 @@ try
     builder.AddHypervisor();
     builder.AddAccounts();
     builder.AddRequests();
+    builder.AddConsoles();
 
     var app = builder.Build();
     app.ValidateStartup();
@@ -26,6 +28,7 @@ try
     app.UseAuthorization();
     app.MapHealth();
     app.MapAccounts();
+    app.MapConsoles();
 
     await app.RunAsync();
     return 0;

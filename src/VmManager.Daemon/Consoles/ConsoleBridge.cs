@@ -1,0 +1,249 @@
+using System.Buffers;
+using System.Net.Sockets;
+using System.Net.WebSockets;
+using System.Text;
+using Microsoft.Extensions.Options;
+
+namespace VmManager.Daemon.Consoles;
+
+/// <summary>
+/// Copies bytes between an accepted WebSocket and the VM's VNC socket until either side ends, then
+/// closes both in an order that loses nothing: the remaining VNC bytes are sent before our Close
+/// frame, and the socket is only aborted once the browser answered it (or did not, in time).
+/// Cancelling a pending WebSocket receive aborts the connection, so that is always the last resort.
+/// </summary>
+public sealed partial class ConsoleBridge(ConsoleSessions sessions, IOptions<ConsoleOptions> options, TimeProvider time, ILogger<ConsoleBridge> logger)
+{
+    /// <summary>How long each side gets to finish its part of the close handshake.</summary>
+    public static readonly TimeSpan CloseTimeout = TimeSpan.FromSeconds(5);
+
+    /// <summary>RFC 6455: a close reason is at most 123 bytes of UTF-8.</summary>
+    private const int MaxCloseReasonBytes = 123;
+
+    public async Task RunAsync(WebSocket webSocket, Socket vnc, ConsoleSession session)
+    {
+        var bufferBytes = options.Value.BufferBytes;
+        var filter = session.ViewOnly ? new RfbViewOnlyFilter() : null;
+        using var stopDown = new CancellationTokenSource();
+        using var abort = new CancellationTokenSource();
+        var up = PumpUpAsync(webSocket, vnc, filter, bufferBytes, abort.Token);
+        var down = PumpDownAsync(webSocket, vnc, bufferBytes, stopDown.Token);
+        var reason = "";
+        try
+        {
+            var first = await Task.WhenAny(up, down, session.CloseRequested);
+            if (first == down)
+            {
+                // VNC closed (the VM stopped) or failed: everything it sent has been sent on; say goodbye.
+                reason = await ClosedReasonAsync(down, "console closed");
+                await CloseOutputAsync(webSocket, WebSocketCloseStatus.NormalClosure, "The console closed");
+            }
+            else if (first == up)
+            {
+                // The browser closed (or vanished): no one wants the rest of the screen updates.
+                reason = await ClosedReasonAsync(up, "browser closed");
+                ShutdownSend(vnc);
+                if (await StopAsync(down, stopDown))
+                {
+                    var violation = up.Exception?.InnerException is ConsoleProtocolException;
+                    await CloseOutputAsync(webSocket, violation ? WebSocketCloseStatus.PolicyViolation : WebSocketCloseStatus.NormalClosure,
+                        violation ? reason : "");
+                }
+            }
+            else
+            {
+                reason = await session.CloseRequested;
+                ShutdownSend(vnc);
+                // The down pump must be idle before our Close frame: a WebSocket allows one sender at a time.
+                if (await StopAsync(down, stopDown))
+                {
+                    await CloseOutputAsync(webSocket, WebSocketCloseStatus.EndpointUnavailable, reason);
+                }
+            }
+            // Wait (bounded) for the browser's Close so that the connection ends with a clean handshake.
+            await Task.WhenAny(up, Task.Delay(CloseTimeout, time));
+        }
+        finally
+        {
+            await abort.CancelAsync();
+            await stopDown.CancelAsync();
+            if (webSocket.State != WebSocketState.Closed)
+            {
+                webSocket.Abort();
+            }
+            vnc.Dispose();
+            var (sent, received) = (await Quietly(down), await Quietly(up));
+            sessions.Remove(session);
+            LogClosed(session.VmId, session.UserName, session.ViewOnly, reason, received, sent, filter?.Dropped ?? 0,
+                (time.GetUtcNow() - session.StartedAt).TotalSeconds);
+        }
+    }
+
+    /// <summary>Browser → VNC. Returns the bytes forwarded; ends at the browser's Close frame.</summary>
+    private static async Task<long> PumpUpAsync(WebSocket webSocket, Socket vnc, RfbViewOnlyFilter? filter, int bufferBytes, CancellationToken abort)
+    {
+        var buffer = ArrayPool<byte>.Shared.Rent(bufferBytes);
+        long total = 0;
+        var vncOpen = true;
+        try
+        {
+            while (true)
+            {
+                var received = await webSocket.ReceiveAsync(buffer.AsMemory(), abort);
+                if (received.MessageType == WebSocketMessageType.Close)
+                {
+                    return total;
+                }
+                if (received.MessageType == WebSocketMessageType.Text)
+                {
+                    throw new ConsoleProtocolException("text frames are not RFB");
+                }
+                var count = filter is null ? received.Count : filter.Filter(buffer.AsSpan(0, received.Count));
+                if (count < 0)
+                {
+                    throw new ConsoleProtocolException("a view-only client sent a message outside the RFB subset it may send");
+                }
+                if (count > 0 && vncOpen)
+                {
+                    try
+                    {
+                        await SendAllAsync(vnc, buffer.AsMemory(0, count), abort);
+                        total += count;
+                    }
+                    catch (SocketException)
+                    {
+                        // VNC is gone; keep reading until the browser's Close so the close stays clean.
+                        vncOpen = false;
+                    }
+                }
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    /// <summary>VNC → browser. Returns the bytes sent; ends when VNC closes or the pump is stopped.</summary>
+    private static async Task<long> PumpDownAsync(WebSocket webSocket, Socket vnc, int bufferBytes, CancellationToken stop)
+    {
+        var buffer = ArrayPool<byte>.Shared.Rent(bufferBytes);
+        long total = 0;
+        try
+        {
+            while (true)
+            {
+                var count = await vnc.ReceiveAsync(buffer.AsMemory(), SocketFlags.None, stop);
+                if (count == 0)
+                {
+                    return total;
+                }
+                // Never cancelled: cancelling a WebSocket send aborts the socket and loses what was queued.
+                await webSocket.SendAsync(buffer.AsMemory(0, count), WebSocketMessageType.Binary, endOfMessage: true, CancellationToken.None);
+                total += count;
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    private static async ValueTask SendAllAsync(Socket socket, ReadOnlyMemory<byte> data, CancellationToken cancellationToken)
+    {
+        while (!data.IsEmpty)
+        {
+            data = data[await socket.SendAsync(data, SocketFlags.None, cancellationToken)..];
+        }
+    }
+
+    /// <summary>Stops the down pump between two sends; false when it stays stuck in a send (a browser that stopped reading).</summary>
+    private async Task<bool> StopAsync(Task<long> down, CancellationTokenSource stopDown)
+    {
+        await stopDown.CancelAsync();
+        await Task.WhenAny(down, Task.Delay(CloseTimeout, time));
+        return down.IsCompleted;
+    }
+
+    private async Task CloseOutputAsync(WebSocket webSocket, WebSocketCloseStatus status, string reason)
+    {
+        if (webSocket.State is not (WebSocketState.Open or WebSocketState.CloseReceived))
+        {
+            return;
+        }
+        using var timeout = new CancellationTokenSource(CloseTimeout, time);
+        try
+        {
+            await webSocket.CloseOutputAsync(status, Truncate(reason), timeout.Token);
+        }
+        catch (Exception ex) when (ex is WebSocketException or OperationCanceledException or IOException)
+        {
+            // The browser is gone; the finally block aborts what is left.
+        }
+    }
+
+    private static void ShutdownSend(Socket vnc)
+    {
+        try
+        {
+            vnc.Shutdown(SocketShutdown.Send);
+        }
+        catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
+        {
+            // Already closed by the VNC server.
+        }
+    }
+
+    private static async Task<string> ClosedReasonAsync(Task<long> pump, string normal)
+    {
+        try
+        {
+            await pump;
+            return normal;
+        }
+        catch (Exception ex) when (IsExpected(ex))
+        {
+            return ex is ConsoleProtocolException ? ex.Message : $"{normal} ({ex.GetType().Name})";
+        }
+    }
+
+    private static async Task<long> Quietly(Task<long> pump)
+    {
+        try
+        {
+            return await pump;
+        }
+        catch (Exception ex) when (IsExpected(ex))
+        {
+            return 0;
+        }
+    }
+
+    private static bool IsExpected(Exception ex) =>
+        ex is WebSocketException or SocketException or OperationCanceledException or IOException or ObjectDisposedException or ConsoleProtocolException;
+
+    private static string Truncate(string reason)
+    {
+        if (Encoding.UTF8.GetByteCount(reason) <= MaxCloseReasonBytes)
+        {
+            return reason;
+        }
+        var end = reason.Length;
+        while (Encoding.UTF8.GetByteCount(reason.AsSpan(0, end)) > MaxCloseReasonBytes - 3)
+        {
+            end--;
+        }
+        if (end > 0 && char.IsHighSurrogate(reason[end - 1]))
+        {
+            end--;
+        }
+        return string.Concat(reason.AsSpan(0, end), "...");
+    }
+
+    [LoggerMessage(Level = LogLevel.Information,
+        Message = "Console of {VmId} for {User} closed ({Reason}); viewOnly={ViewOnly}, {BytesUp} B up, {BytesDown} B down, {Dropped} input messages dropped, {Seconds:F0} s")]
+    private partial void LogClosed(string vmId, string user, bool viewOnly, string reason, long bytesUp, long bytesDown, long dropped, double seconds);
+}
+
+/// <summary>The browser sent something a console must not forward; the session ends.</summary>
+public sealed class ConsoleProtocolException(string message) : Exception(message);
