@@ -60,8 +60,7 @@ public sealed partial class ConsoleBridge(ConsoleSessions sessions, IOptions<Con
                     await CloseOutputAsync(webSocket, WebSocketCloseStatus.EndpointUnavailable, reason);
                 }
             }
-            // Wait (bounded) for the browser's Close so that the connection ends with a clean handshake.
-            await Task.WhenAny(up, Task.Delay(CloseTimeout, time));
+            await WaitForPeerCloseAsync(webSocket, up);
         }
         finally
         {
@@ -179,6 +178,40 @@ public sealed partial class ConsoleBridge(ConsoleSessions sessions, IOptions<Con
         catch (Exception ex) when (ex is WebSocketException or OperationCanceledException or IOException)
         {
             // The browser is gone; the finally block aborts what is left.
+        }
+    }
+
+    /// <summary>
+    /// Waits (bounded) for the browser's Close frame so that the connection ends with a clean handshake:
+    /// closing the TCP connection earlier can turn into a reset that destroys data the browser has not read yet.
+    /// </summary>
+    private async Task WaitForPeerCloseAsync(WebSocket webSocket, Task<long> up)
+    {
+        if (!up.IsCompleted)
+        {
+            await Task.WhenAny(up, Task.Delay(CloseTimeout, time));
+            return;
+        }
+        if (webSocket.State != WebSocketState.CloseSent)
+        {
+            return;
+        }
+        // The up pump already ended (a refused message): read and discard until the Close arrives.
+        var buffer = ArrayPool<byte>.Shared.Rent(4096);
+        using var timeout = new CancellationTokenSource(CloseTimeout, time);
+        try
+        {
+            while ((await webSocket.ReceiveAsync(buffer.AsMemory(), timeout.Token)).MessageType != WebSocketMessageType.Close)
+            {
+            }
+        }
+        catch (Exception ex) when (IsExpected(ex))
+        {
+            // Gone or too slow: the finally block aborts.
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
         }
     }
 

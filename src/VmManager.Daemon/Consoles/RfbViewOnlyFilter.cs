@@ -29,6 +29,7 @@ public sealed class RfbViewOnlyFilter
     private Phase _phase = Phase.Version;
     private int _headerLength;
     private int _headerNeeded;
+    private int _fixedLength;
     private long _remaining;
     private bool _forward;
 
@@ -84,28 +85,31 @@ public sealed class RfbViewOnlyFilter
         return write;
     }
 
-    /// <summary>First byte of a unit: decides whether it is forwarded and how much header sizes it.</summary>
+    /// <summary>
+    /// First byte of a unit: decides whether it is forwarded, and either its fixed length or how
+    /// many header bytes are needed to compute it.
+    /// </summary>
     private bool Begin(byte first)
     {
-        (_forward, _headerNeeded) = _phase switch
+        (_forward, _headerNeeded, _fixedLength) = _phase switch
         {
-            Phase.Version => (true, 12),
-            Phase.SecurityType or Phase.ClientInit => (true, 1),
-            Phase.VncAuthResponse => (true, 16),
+            Phase.Version => (true, 12, 12),
+            Phase.SecurityType or Phase.ClientInit => (true, 1, 1),
+            Phase.VncAuthResponse => (true, 1, 16),
             _ => first switch
             {
-                0 => (true, 20),     // SetPixelFormat
-                2 => (true, 4),      // SetEncodings: + 4 × count
-                3 => (true, 10),     // FramebufferUpdateRequest
-                150 => (true, 10),   // EnableContinuousUpdates
-                248 => (true, 9),    // ClientFence: + payload length
-                4 => (false, 8),     // KeyEvent
-                5 => (false, 2),     // PointerEvent: 6 bytes, 7 with the extended-buttons marker
-                6 => (false, 8),     // ClientCutText: + |length| (negative = extended clipboard)
-                250 => (false, 4),   // XVP: shutdown/reboot/reset
-                251 => (false, 8),   // SetDesktopSize: + 16 × screens
-                255 => (false, 2),   // QEMU: subtype decides
-                _ => (false, 0),
+                0 => (true, 1, 20),     // SetPixelFormat
+                2 => (true, 4, 0),      // SetEncodings: + 4 × count
+                3 => (true, 1, 10),     // FramebufferUpdateRequest
+                150 => (true, 1, 10),   // EnableContinuousUpdates
+                248 => (true, 9, 0),    // ClientFence: + payload length
+                4 => (false, 1, 8),     // KeyEvent
+                5 => (false, 2, 0),     // PointerEvent: 6 bytes, 7 with the extended-buttons marker
+                6 => (false, 8, 0),     // ClientCutText: + |length| (negative = extended clipboard)
+                250 => (false, 1, 4),   // XVP: shutdown/reboot/reset
+                251 => (false, 8, 0),   // SetDesktopSize: + 16 × screens
+                255 => (false, 2, 0),   // QEMU: the subtype decides
+                _ => (false, 0, 0),
             },
         };
         if (_headerNeeded == 0)
@@ -139,11 +143,11 @@ public sealed class RfbViewOnlyFilter
                 }
                 total = 1;
                 break;
-            case Phase.VncAuthResponse:
-                total = 16;
+            case Phase.VncAuthResponse or Phase.ClientInit:
+                total = _fixedLength;
                 break;
-            case Phase.ClientInit:
-                total = 1;
+            case Phase.Messages when _fixedLength > 0:
+                total = _fixedLength;
                 break;
             default:
                 var header = _header.AsSpan(0, _headerLength);
@@ -178,11 +182,8 @@ public sealed class RfbViewOnlyFilter
                         }
                         total = operation == 2 ? 10 : 4;
                         break;
-                    case 255:
-                        return false;
                     default:
-                        total = _headerLength;
-                        break;
+                        return false;
                 }
                 break;
         }
@@ -208,5 +209,6 @@ public sealed class RfbViewOnlyFilter
         }
         _headerLength = 0;
         _headerNeeded = 0;
+        _fixedLength = 0;
     }
 }

@@ -87,7 +87,6 @@ async function connect() {
     showError('console.failed');
     session.disconnect();
   });
-  session.addEventListener('desktopname', event => { $('#vm-name').textContent = event.detail.name || vmId; });
 }
 
 // keysym + the KeyboardEvent.code QEMU turns into a scancode (noVNC uses it when the server allows).
