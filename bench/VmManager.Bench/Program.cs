@@ -58,38 +58,48 @@ public static class BenchProgram
                 var (session, cookie) = await BridgePath.LoginAsync(daemon);
                 using (session)
                 {
-                    var paths = new List<TransferPath> { new DirectTcpPath(sourcePort, sinkPort), new BridgePath(daemon, session, cookie) };
+                    var paths = new List<TransferPath> { new DirectTcpPath(sourcePort, sinkPort), new BridgePath(daemon, session, cookie) { Relays = { bridge.Id } } };
                     if (websockify)
                     {
                         var (wsSource, wsSink) = (FreePort(), FreePort());
                         websockifies.Add(await ChildProcess.StartWebsockifyAsync(wsSource, sourcePort));
                         websockifies.Add(await ChildProcess.StartWebsockifyAsync(wsSink, sinkPort));
-                        paths.Add(new WebsockifyPath(wsSource, wsSink));
+                        paths.Add(new WebsockifyPath(wsSource, wsSink) { Relays = { websockifies[0].Id, websockifies[1].Id } });
                     }
                     var results = paths.ToDictionary(path => path, _ => (Down: new List<double>(), Up: new List<double>()));
+                    var cpu = paths.ToDictionary(path => path, _ => (Down: new List<double>(), Up: new List<double>()));
                     for (var round = -1; round < rounds; round++)
                     {
                         foreach (var path in paths)
                         {
+                            var start = ProcessMemory.TreeCpuSeconds(path.Relays);
                             var down = await path.DownAsync(bytes);
+                            var middle = ProcessMemory.TreeCpuSeconds(path.Relays);
                             var up = await path.UpAsync(bytes);
+                            var end = ProcessMemory.TreeCpuSeconds(path.Relays);
                             if (round >= 0)
                             {
                                 results[path].Down.Add(down);
                                 results[path].Up.Add(up);
+                                // CPU seconds per GiB moved: unlike MB/s, barely affected by other load on the machine.
+                                cpu[path].Down.Add((middle - start) * 1024 / mib);
+                                cpu[path].Up.Add((end - middle) * 1024 / mib);
                             }
                         }
                     }
+                    // Ratios are taken round by round (the paths of a round run back to back), then their median:
+                    // other load on the machine moves both numbers of a round together.
                     var baseline = results[paths[0]];
-                    var (baseDown, baseUp) = (Median(baseline.Down), Median(baseline.Up));
-                    Console.WriteLine("## Throughput (MB/s = 10^6 bytes/s, median of the rounds)");
+                    double RatioMedian(List<double> values, List<double> direct) => Median(values.Zip(direct, (value, reference) => value / reference).ToList());
+                    Console.WriteLine("## Throughput (MB/s = 10^6 bytes/s; medians over the rounds, × direct = median of per-round ratios)");
                     Console.WriteLine();
-                    Console.WriteLine("| path | VNC→browser MB/s | × direct | browser→VNC MB/s | × direct | all rounds (down / up) |");
-                    Console.WriteLine("|---|---:|---:|---:|---:|---|");
+                    Console.WriteLine("| path | VNC→browser MB/s | × direct | browser→VNC MB/s | × direct | relay CPU s/GiB (down / up) | all rounds MB/s (down / up) |");
+                    Console.WriteLine("|---|---:|---:|---:|---:|---:|---|");
                     foreach (var path in paths)
                     {
                         var (down, up) = results[path];
-                        Console.WriteLine(string.Create(invariant, $"| {path.Name} | {Median(down):F0} | {Median(down) / baseDown:F2} | {Median(up):F0} | {Median(up) / baseUp:F2} | {string.Join(" ", down.Select(v => v.ToString("F0", invariant)))} / {string.Join(" ", up.Select(v => v.ToString("F0", invariant)))} |"));
+                        var relayCpu = path.Relays.Count == 0 ? "–" : string.Create(invariant, $"{Median(cpu[path].Down):F2} / {Median(cpu[path].Up):F2}");
+                        Console.WriteLine(string.Create(invariant, $"| {path.Name} | {Median(down):F0} | {RatioMedian(down, baseline.Down):F2} | {Median(up):F0} | {RatioMedian(up, baseline.Up):F2} | {relayCpu} | {string.Join(" ", down.Select(v => v.ToString("F0", invariant)))} / {string.Join(" ", up.Select(v => v.ToString("F0", invariant)))} |"));
                     }
                     Console.WriteLine();
                 }

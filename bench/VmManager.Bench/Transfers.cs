@@ -15,6 +15,9 @@ public abstract class TransferPath(string name)
 
     public string Name { get; } = name;
 
+    /// <summary>The processes between client and server (none for direct TCP), whose CPU time is reported.</summary>
+    public List<int> Relays { get; } = [];
+
     /// <summary>MB/s (10^6 B/s) for <paramref name="bytes"/> from the source server to this client.</summary>
     public abstract Task<double> DownAsync(long bytes);
 

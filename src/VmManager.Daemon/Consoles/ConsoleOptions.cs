@@ -16,8 +16,11 @@ public sealed class ConsoleOptions
     /// <summary>WebSocket pings keep an idle console alive through nginx (proxy_read_timeout) and NAT boxes.</summary>
     public int KeepAliveSeconds { get; set; } = 20;
 
-    /// <summary>Per direction and session, rented from the shared pool; see bench/README.md for the measurements behind it.</summary>
-    public int BufferBytes { get; set; } = 128 * 1024;
+    /// <summary>
+    /// Read size of the bridge, rented from the shared pool per session (two for VNC→browser, one for
+    /// browser→VNC); pages an idle console never fills stay unallocated. See bench/README.md.
+    /// </summary>
+    public int BufferBytes { get; set; } = 512 * 1024;
 }
 
 public sealed class ConsoleOptionsValidator : IValidateOptions<ConsoleOptions>

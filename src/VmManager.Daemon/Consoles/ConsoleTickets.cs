@@ -64,7 +64,9 @@ public sealed class ConsoleTickets(TimeProvider time, IOptions<ConsoleOptions> o
     public (TicketStatus Status, ConsoleGrant? Grant) Consume(string? ticket)
     {
         Span<byte> secret = stackalloc byte[TicketBytes];
-        if (ticket is not { Length: 43 } || !Base64Url.TryDecodeFromChars(ticket, secret, out var written) || written != TicketBytes)
+        // IsValid first: TryDecodeFromChars throws (rather than returning false) on characters outside the alphabet.
+        if (ticket is not { Length: 43 } || !Base64Url.IsValid(ticket, out var length) || length != TicketBytes
+            || !Base64Url.TryDecodeFromChars(ticket, secret, out var written) || written != TicketBytes)
         {
             return (TicketStatus.Unknown, null);
         }

@@ -46,12 +46,15 @@ public sealed class ConsoleUpgradeRefusalTests(ConsoleUpgradeRefusalTests.Host f
         await AssertRefusedAsync(HttpStatusCode.BadRequest, $"/console/{_vmId}", student);
     }
 
-    [Fact]
-    public async Task Upgrade_MadeUpTicket_Refused404()
+    [Theory]
+    [InlineData("AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA")]
+    [InlineData("%21%21%21%21%21%21%21%21%21%21%21%21%21%21%21%21%21%21%21%21%21%21%21%21%21%21%21%21%21%21%21%21%21%21%21%21%21%21%21%21%21%21%21")]
+    [InlineData("x")]
+    public async Task Upgrade_MadeUpTicket_Refused404(string ticket)
     {
         using var student = await StudentWithRunningVmAsync();
 
-        await AssertRefusedAsync(HttpStatusCode.NotFound, $"/console/{_vmId}?ticket={new string('A', 43)}", student);
+        await AssertRefusedAsync(HttpStatusCode.NotFound, $"/console/{_vmId}?ticket={ticket}", student);
     }
 
     [Fact]
