@@ -36,7 +36,7 @@ public static class BenchProgram
         Console.WriteLine($"# Console bridge benchmark ({(smoke ? "smoke" : "full")} run)");
         Console.WriteLine();
         Console.WriteLine($"- machine: {Machine()}");
-        Console.WriteLine($"- payload {mib} MiB per transfer, {rounds} round(s) after a warm-up, paths interleaved; Consoles:BufferBytes = {bufferBytes}");
+        Console.WriteLine($"- payload {mib} MiB per transfer, {rounds} round(s) after {(smoke ? 1 : 2)} warm-up round(s), paths interleaved; Consoles:BufferBytes = {bufferBytes}");
         Console.WriteLine($"- client: receive buffer {TransferPath.ReceiveBufferBytes / 1024} KiB, sends {TransferPath.SendMessageBytes / 1024} KiB writes/messages");
         if (!websockify)
         {
@@ -68,7 +68,9 @@ public static class BenchProgram
                     }
                     var results = paths.ToDictionary(path => path, _ => (Down: new List<double>(), Up: new List<double>()));
                     var cpu = paths.ToDictionary(path => path, _ => (Down: new List<double>(), Up: new List<double>()));
-                    for (var round = -1; round < rounds; round++)
+                    // Warm-up rounds are not counted: the JIT keeps recompiling hot paths (tier-1, OSR) for a few seconds.
+                    var warmUp = smoke ? 1 : 2;
+                    for (var round = -warmUp; round < rounds; round++)
                     {
                         foreach (var path in paths)
                         {

@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Net.Sockets;
 using System.Net.WebSockets;
+using System.Runtime.CompilerServices;
 using System.Text;
 using Microsoft.Extensions.Options;
 
@@ -78,17 +79,32 @@ public sealed partial class ConsoleBridge(ConsoleSessions sessions, IOptions<Con
         }
     }
 
-    /// <summary>Browser → VNC. Returns the bytes forwarded; ends at the browser's Close frame.</summary>
+    /// <summary>
+    /// Browser → VNC. Returns the bytes forwarded; ends at the browser's Close frame. Like the other
+    /// direction, the next WebSocket read runs while the previous chunk is written to VNC.
+    /// </summary>
     private static async Task<long> PumpUpAsync(WebSocket webSocket, Socket vnc, RfbViewOnlyFilter? filter, int bufferBytes, CancellationToken abort)
     {
-        var buffer = ArrayPool<byte>.Shared.Rent(bufferBytes);
-        long total = 0;
+        var current = ArrayPool<byte>.Shared.Rent(bufferBytes);
+        var next = ArrayPool<byte>.Shared.Rent(bufferBytes);
+        var writing = default(ValueTask<int>); // a finished write of 0 bytes
         var vncOpen = true;
+        long total = 0;
         try
         {
             while (true)
             {
-                var received = await webSocket.ReceiveAsync(buffer.AsMemory(), abort);
+                var received = await webSocket.ReceiveAsync(current.AsMemory(), abort);
+                try
+                {
+                    total += await writing;
+                }
+                catch (SocketException)
+                {
+                    // VNC is gone; keep reading until the browser's Close so the close stays clean.
+                    vncOpen = false;
+                }
+                writing = default;
                 if (received.MessageType == WebSocketMessageType.Close)
                 {
                     return total;
@@ -97,29 +113,31 @@ public sealed partial class ConsoleBridge(ConsoleSessions sessions, IOptions<Con
                 {
                     throw new ConsoleProtocolException("text frames are not RFB");
                 }
-                var count = filter is null ? received.Count : filter.Filter(buffer.AsSpan(0, received.Count));
+                var count = filter is null ? received.Count : filter.Filter(current.AsSpan(0, received.Count));
                 if (count < 0)
                 {
                     throw new ConsoleProtocolException("a view-only client sent a message outside the RFB subset it may send");
                 }
                 if (count > 0 && vncOpen)
                 {
-                    try
-                    {
-                        await SendAllAsync(vnc, buffer.AsMemory(0, count), abort);
-                        total += count;
-                    }
-                    catch (SocketException)
-                    {
-                        // VNC is gone; keep reading until the browser's Close so the close stays clean.
-                        vncOpen = false;
-                    }
+                    writing = SendAllAsync(vnc, current.AsMemory(0, count), abort);
+                    (current, next) = (next, current);
                 }
             }
         }
         finally
         {
-            ArrayPool<byte>.Shared.Return(buffer);
+            // The kernel may still be reading the buffer of an unfinished write: wait before returning it.
+            try
+            {
+                await writing;
+            }
+            catch (Exception ex) when (IsExpected(ex))
+            {
+                // Reported by the read side or irrelevant once the session ends.
+            }
+            ArrayPool<byte>.Shared.Return(current);
+            ArrayPool<byte>.Shared.Return(next);
         }
     }
 
@@ -162,12 +180,16 @@ public sealed partial class ConsoleBridge(ConsoleSessions sessions, IOptions<Con
         }
     }
 
-    private static async ValueTask SendAllAsync(Socket socket, ReadOnlyMemory<byte> data, CancellationToken cancellationToken)
+    /// <summary>Pooled builder: one write per message must not allocate.</summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private static async ValueTask<int> SendAllAsync(Socket socket, ReadOnlyMemory<byte> data, CancellationToken cancellationToken)
     {
+        var length = data.Length;
         while (!data.IsEmpty)
         {
             data = data[await socket.SendAsync(data, SocketFlags.None, cancellationToken)..];
         }
+        return length;
     }
 
     /// <summary>Stops the down pump between two sends; false when it stays stuck in a send (a browser that stopped reading).</summary>
