@@ -17,8 +17,8 @@ public sealed class ConsoleOptions
     public int KeepAliveSeconds { get; set; } = 20;
 
     /// <summary>
-    /// Read size of the bridge, rented from the shared pool per session (two for VNC→browser, one for
-    /// browser→VNC); pages an idle console never fills stay unallocated. See bench/README.md.
+    /// Read size of the bridge, rented from the shared pool per session (two per direction: one is read
+    /// into while the other is written out); pages an idle console never fills stay unallocated. See bench/README.md.
     /// </summary>
     public int BufferBytes { get; set; } = 512 * 1024;
 }

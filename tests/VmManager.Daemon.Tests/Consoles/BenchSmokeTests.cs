@@ -4,8 +4,12 @@ using VmManager.Daemon.Tests.Support;
 namespace VmManager.Daemon.Tests.Consoles;
 
 /// <summary>Runs bench/VmManager.Bench in its seconds-long smoke mode so that the benchmark keeps working (no timing is asserted).</summary>
+[Collection(Name)]
 public sealed class BenchSmokeTests
 {
+    /// <summary>The benchmark saturates both CPUs for seconds: run it alone, not beside timing-sensitive tests.</summary>
+    public const string Name = "bench (alone)";
+
     [Fact]
     public async Task Bench_SmokeMode_MeasuresEveryPathAndEndsOk()
     {
@@ -31,3 +35,6 @@ public sealed class BenchSmokeTests
         Assert.EndsWith("OK", output.Trim());
     }
 }
+
+[CollectionDefinition(BenchSmokeTests.Name, DisableParallelization = true)]
+public sealed class BenchCollection;

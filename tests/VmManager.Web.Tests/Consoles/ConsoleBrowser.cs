@@ -94,10 +94,14 @@ public sealed class ConsoleBrowser : IAsyncDisposable
     public async Task OpenConsoleAsync(Uri site, string vmId)
     {
         await Page.GotoAsync(new Uri(site, $"/console.html?vm={Uri.EscapeDataString(vmId)}").ToString());
-        await Page.WaitForFunctionAsync("() => window.__console?.state === 'connected'", null,
-            new PageWaitForFunctionOptions { Timeout = 30_000, PollingInterval = 100 });
+        await WaitForStateAsync("connected");
         await Page.WaitForFunctionAsync(ScreenHasContent, null, new PageWaitForFunctionOptions { Timeout = 60_000, PollingInterval = 500 });
     }
+
+    /// <summary>Waits for the page's <c>window.__console.state</c>.</summary>
+    public async Task WaitForStateAsync(string state) =>
+        await Page.WaitForFunctionAsync("state => window.__console?.state === state", state,
+            new PageWaitForFunctionOptions { Timeout = 30_000, PollingInterval = 100 });
 
     /// <summary>Saves the page under artifacts/screenshots/ (repository root) and returns the file.</summary>
     public async Task<FileInfo> ScreenshotAsync(string name)

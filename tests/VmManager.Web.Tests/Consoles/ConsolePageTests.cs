@@ -31,6 +31,28 @@ public sealed class ConsolePageTests(TinyVmFixture vm) : IClassFixture<TinyVmFix
     }
 
     [Fact]
+    public async Task ConsolePage_ReconnectThenVmStopped_NewTicketThenCleanDisconnect()
+    {
+        using var host = new ConsoleTestHost(targets: Targets());
+        await using var browser = await ConsoleBrowser.LaunchAsync();
+        await browser.LogInAsync(host.BaseAddress, Student, Password(Student));
+        await browser.OpenConsoleAsync(host.BaseAddress, VmId);
+
+        await browser.Page.ClickAsync("#reconnect");
+        await browser.WaitForStateAsync("connected");
+        await WaitUntilAsync(() => host.Sessions.CountForVm(VmId) == 1); // the first session ended, the new one counts
+        host.Sessions.CloseVm(VmId, "La VM a été arrêtée");
+        await browser.WaitForStateAsync("disconnected");
+
+        Assert.Equal("Déconnecté", await browser.Page.TextContentAsync("#status"));
+        await browser.Page.ClickAsync("[data-lang=en]");
+        Assert.Equal("Disconnected", await browser.Page.TextContentAsync("#status"));
+        Assert.Equal("Reconnect", await browser.Page.TextContentAsync("#reconnect"));
+        await WaitUntilAsync(() => host.Sessions.CountForVm(VmId) == 0);
+        Assert.True(browser.Errors.Count == 0, string.Join("\n", browser.Errors));
+    }
+
+    [Fact]
     public async Task ConsolePage_ThroughNginx_ShowsTheGuestScreenAndLogsNoTicket()
     {
         var (httpsPort, httpPort) = (FreePort(), FreePort());
@@ -82,6 +104,16 @@ public sealed class ConsolePageTests(TinyVmFixture vm) : IClassFixture<TinyVmFix
         var targets = new VirshConsoleTargets(vm.Domain.Virsh);
         targets.Add(VmId, vm.Domain.Name, Student);
         return targets;
+    }
+
+    private static async Task WaitUntilAsync(Func<bool> condition)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (!condition())
+        {
+            Assert.True(DateTime.UtcNow < deadline, "condition not met within 30 s");
+            await Task.Delay(50);
+        }
     }
 
     private static string Password(string userName) => DemoAccounts.Seed.Single(account => account.UserName == userName).Password;
