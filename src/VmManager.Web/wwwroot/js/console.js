@@ -12,6 +12,7 @@ const state = { state: 'idle', viewOnly: false, error: null };
 window.__console = state;
 
 let rfb = null;
+let attempt = 0; // a newer connect() (reconnect clicked twice) makes the older one give up
 let scale = localStorage.getItem('console.scale') !== 'false';
 
 function setState(next, statusKey) {
@@ -24,13 +25,14 @@ function setState(next, statusKey) {
   for (const button of document.querySelectorAll('.key-combo, #send-text')) button.disabled = !canType;
 }
 
+// Elements carrying data-i18n are re-translated when the language changes.
 function showError(key) {
   state.error = key;
   const error = $('#error');
   error.hidden = !key;
-  error.dataset.i18n = key ?? '';
   error.textContent = key ? t(key) : '';
-  if (!key) delete error.dataset.i18n;
+  if (key) error.dataset.i18n = key;
+  else delete error.dataset.i18n;
 }
 
 async function requestTicket() {
@@ -43,6 +45,7 @@ async function requestTicket() {
 }
 
 async function connect() {
+  const mine = ++attempt;
   if (rfb) {
     const previous = rfb;
     rfb = null;
@@ -59,10 +62,12 @@ async function connect() {
   try {
     ticket = await requestTicket();
   } catch (error) {
+    if (mine !== attempt) return;
     setState('failed', 'console.failedStatus');
     showError(error.message.startsWith('console.') ? error.message : 'console.failed');
     return;
   }
+  if (mine !== attempt) return;
   state.viewOnly = ticket.viewOnly;
   $('#view-only').hidden = !ticket.viewOnly;
   setState('connecting', 'console.connecting');
