@@ -65,6 +65,12 @@ public sealed class MachineStore(Database database, TimeProvider time)
             new { owner }).AsList();
     }
 
+    public IReadOnlyList<(string State, long Count)> CountByState()
+    {
+        using var connection = database.Open();
+        return connection.Query<(string, long)>("SELECT state, COUNT(*) FROM machines WHERE state NOT IN ('deleted', 'gone') GROUP BY state").AsList();
+    }
+
     public IReadOnlyList<Machine> ListAll()
     {
         using var connection = database.Open();

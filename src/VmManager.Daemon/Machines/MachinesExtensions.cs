@@ -18,6 +18,7 @@ public static class MachinesExtensions
         services.AddSingleton<MachineRuntimeCache>();
         services.AddSingleton<MachineOperations>();
         services.AddSingleton<MachineService>();
+        services.AddSingleton<Consoles.IConsoleTargets, MachineConsoleTargets>();
         services.AddHealthChecks().AddCheck<TemplateHealthCheck>("templates", tags: ["ready"]);
         // Order matters at start: the worker requeues interrupted jobs before the reconciler's first pass.
         services.AddSingleton<JobWorker>();

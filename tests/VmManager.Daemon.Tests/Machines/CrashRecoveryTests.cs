@@ -3,7 +3,6 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using VmManager.Daemon.Hypervisor;
 using VmManager.Daemon.Machines;
-using VmManager.Daemon.Tests.Accounts;
 using VmManager.Daemon.Tests.Support;
 
 namespace VmManager.Daemon.Tests.Machines;
