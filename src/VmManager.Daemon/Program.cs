@@ -28,6 +28,7 @@ try
     app.MapMetrics();
     app.MapAccounts();
     app.MapMachines();
+    app.MapRequests();
 
     await app.RunAsync();
     return 0;
