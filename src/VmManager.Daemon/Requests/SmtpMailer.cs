@@ -20,8 +20,9 @@ public sealed class SmtpMailer
         _settings = options.Value;
         if (_settings is { Enabled: true, CaCertificatePath: { Length: > 0 } caFile })
         {
-            var ca = X509Certificate2.CreateFromPemFile(caFile);
-            _validate = (_, certificate, _, errors) => TrustedBy(ca, certificate, errors);
+            var authorities = new X509Certificate2Collection();
+            authorities.ImportFromPemFile(caFile);
+            _validate = (_, certificate, _, errors) => TrustedBy(authorities, certificate, errors);
             if (_settings.Security == SmtpSecurity.StartTls)
             {
                 // SmtpClient has no per-client hook: it asks this process-wide callback, which nothing else here uses.
@@ -59,7 +60,7 @@ public sealed class SmtpMailer
     }
 
     /// <summary>The host name must match; only the chain may end at the configured CA instead of the system store.</summary>
-    private static bool TrustedBy(X509Certificate2 ca, X509Certificate? certificate, SslPolicyErrors errors)
+    private static bool TrustedBy(X509Certificate2Collection authorities, X509Certificate? certificate, SslPolicyErrors errors)
     {
         if (errors == SslPolicyErrors.None)
         {
@@ -71,7 +72,7 @@ public sealed class SmtpMailer
         }
         using var chain = new X509Chain();
         chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
-        chain.ChainPolicy.CustomTrustStore.Add(ca);
+        chain.ChainPolicy.CustomTrustStore.AddRange(authorities);
         chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
         using var server = new X509Certificate2(certificate);
         return chain.Build(server);
