@@ -3,6 +3,7 @@ using System.Net.Mail;
 using System.Net.Sockets;
 using System.Security.Authentication;
 using System.Text;
+using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Options;
 using VmManager.Daemon.Hosting;
 
@@ -51,17 +52,27 @@ public sealed class MailSender(
         var pruned = DateTimeOffset.MinValue;
         while (!stoppingToken.IsCancellationRequested)
         {
-            if (outbox.NextDue() is { } message)
+            TimeSpan wait;
+            try
             {
-                await SendAsync(message, stoppingToken);
-                continue;
+                if (outbox.NextDue() is { } message)
+                {
+                    await SendAsync(message, stoppingToken);
+                    continue;
+                }
+                if (time.GetUtcNow() - pruned > PruneInterval)
+                {
+                    outbox.PruneSent(KeepSent);
+                    pruned = time.GetUtcNow();
+                }
+                wait = outbox.NextAttemptAt() is { } next ? next - time.GetUtcNow() : MaxIdle;
             }
-            if (time.GetUtcNow() - pruned > PruneInterval)
+            catch (SqliteException ex)
             {
-                outbox.PruneSent(KeepSent);
-                pruned = time.GetUtcNow();
+                // A database busy past its timeout must not stop the daemon: the rows are still there next time.
+                logger.LogWarning("Mail outbox unreadable, will retry: {Error}", ex.Message);
+                wait = MaxIdle;
             }
-            var wait = outbox.NextAttemptAt() is { } next ? next - time.GetUtcNow() : MaxIdle;
             await outbox.WaitAsync(wait < TimeSpan.Zero ? TimeSpan.Zero : wait > MaxIdle ? MaxIdle : wait, stoppingToken);
         }
     }

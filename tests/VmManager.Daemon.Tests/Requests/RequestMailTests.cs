@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Http.Json;
+using Microsoft.Extensions.DependencyInjection;
 using VmManager.Daemon.Accounts;
 using VmManager.Daemon.Requests;
 using VmManager.Daemon.Tests.Support;
@@ -73,6 +74,10 @@ public sealed class RequestMailTests(RigFixture rig)
         Assert.Contains($"Votre quota est maintenant de {before.Limits.MaxCpus + 2} vCPU", mail.Body);
         Assert.Contains($"{RequestsApi.PublicOrigin}/#/requests?request={request.Id}", mail.Body);
 
+        var audit = factory.Services.GetRequiredService<AuditLog>().Find(new AuditQuery(null, null, null, null, 1, 100)).Items;
+        Assert.Contains(audit, entry => (entry.Actor, entry.Action, entry.Target) == (RequestsApi.Student, RequestAuditActions.Create, $"request:{request.Id}"));
+        Assert.Contains(audit, entry => (entry.Actor, entry.Action, entry.Target) == (RequestsApi.Teacher, RequestAuditActions.Approve, $"request:{request.Id}"));
+        Assert.Contains(audit, entry => (entry.Actor, entry.Action, entry.Target) == (RequestsApi.Teacher, AuditActions.SetQuota, RequestsApi.Student));
         var admin = await factory.LoginAsync(RequestsApi.Admin, RequestsApi.AdminPassword);
         var overrides = (await admin.GetFromJsonAsync<UserQuotaStatus>("/api/admin/users/etudiant/quota", MachineApi.Json))!.Overrides;
         Assert.Equal(until, Assert.Single(overrides, o => o.Source == $"request:{request.Id}").ExpiresAt);
