@@ -30,6 +30,7 @@ try
     app.MapAccounts();
     app.MapMachines();
     app.MapConsoles();
+    app.MapRequests();
 
     await app.RunAsync();
     return 0;

@@ -106,8 +106,12 @@ public sealed class MachineStore(Database database, TimeProvider time)
     public void SetExpiry(string id, DateTimeOffset expiresAt)
     {
         using var connection = database.Open();
-        connection.Execute("UPDATE machines SET expires_at = @expiresAt WHERE id = @id", new { id, expiresAt });
+        SetExpiry(connection, null, id, expiresAt);
     }
+
+    /// <summary>Inside the caller's transaction (an approved lifetime request).</summary>
+    public static void SetExpiry(IDbConnection connection, IDbTransaction? transaction, string id, DateTimeOffset expiresAt) =>
+        connection.Execute("UPDATE machines SET expires_at = @expiresAt WHERE id = @id", new { id, expiresAt }, transaction);
 
     public Job? FindJob(long id)
     {
