@@ -1,4 +1,5 @@
 using VmManager.Daemon.Accounts;
+using VmManager.Daemon.Consoles;
 using VmManager.Daemon.Hosting;
 using VmManager.Daemon.Hosting.Cli;
 using VmManager.Daemon.Hypervisor;
@@ -28,6 +29,8 @@ try
     app.MapMetrics();
     app.MapAccounts();
     app.MapMachines();
+    app.MapConsoles();
+    app.MapRequests();
 
     await app.RunAsync();
     return 0;
@@ -50,6 +53,7 @@ static (WebApplicationBuilder Builder, bool Demo) CreateBuilder(string[] args)
     builder.AddAccounts();
     builder.AddMachines();
     builder.AddRequests();
+    builder.AddConsoles();
     return (builder, demo);
 }
 

@@ -6,6 +6,8 @@ using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Microsoft.Extensions.Options;
+using VmManager.Daemon.Machines;
 
 namespace VmManager.Perf.Harness;
 
@@ -47,7 +49,11 @@ public sealed class DaemonUnderTest : IDisposable
 
     public long RssAnonKiB => ProcStatus("RssAnon:");
 
-    /// <summary>Writes the config (demo defaults + <paramref name="settings"/> as "Section:Key" → value) and returns the arguments.</summary>
+    /// <summary>
+    /// Writes the config (demo defaults + <paramref name="settings"/> as "Section:Key" → value) and returns the
+    /// arguments. Each run gets its own Machines:NamePrefix (<see cref="NamingOf"/>): the other daemons on
+    /// this shared rig (other engineers' tests) then never take its VMs for their orphans, nor it theirs.
+    /// </summary>
     public static string[] WriteConfig(Scratch scratch, int port, IReadOnlyDictionary<string, object>? settings = null)
     {
         var options = new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true };
@@ -57,6 +63,7 @@ public sealed class DaemonUnderTest : IDisposable
             ["Server:Url"] = $"http://127.0.0.1:{port}",
             ["Storage:DataDirectory"] = scratch.Folder("data"),
             ["Machines:VmRoot"] = Path.Combine(scratch.Path, "student_vms"),
+            ["Machines:NamePrefix"] = NamePrefixOf(scratch),
         };
         foreach (var (key, value) in settings ?? new Dictionary<string, object>())
         {
@@ -81,6 +88,11 @@ public sealed class DaemonUnderTest : IDisposable
         File.WriteAllText(file, config.ToJsonString(new JsonSerializerOptions(JsonSerializerOptions.Default) { WriteIndented = true }));
         return ["--config", file];
     }
+
+    /// <summary>How the daemon configured on <paramref name="scratch"/> names its domains and disks.</summary>
+    public static DomainNaming NamingOf(Scratch scratch) => new(Options.Create(new MachinesOptions { NamePrefix = NamePrefixOf(scratch) }));
+
+    private static string NamePrefixOf(Scratch scratch) => "perf" + System.IO.Path.GetFileName(scratch.Path)[^8..];
 
     public static int FreePort()
     {

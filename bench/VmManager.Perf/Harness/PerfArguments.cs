@@ -9,9 +9,6 @@ public sealed class PerfArguments(string[] args)
 
     public IReadOnlyList<string> Benchmarks { get; } = Positional(args);
 
-    /// <summary>Whether the daemon's domains get names other daemons on the rig leave alone (see <see cref="Shield"/>).</summary>
-    public bool Shielded { get; } = !args.Contains("--no-shield");
-
     public string? Option(string name) => Array.IndexOf(args, name) is var at and >= 0 && at + 1 < args.Length ? args[at + 1] : null;
 
     public bool Flag(string name) => args.Contains(name);
@@ -33,7 +30,7 @@ public sealed class PerfArguments(string[] args)
         {
             if (args[i].StartsWith("--", StringComparison.Ordinal))
             {
-                i += args[i] is "--smoke" or "--no-baseline" or "--no-r2r" or "--no-shield" ? 0 : 1;
+                i += args[i] is "--smoke" or "--no-baseline" or "--no-r2r" ? 0 : 1;
                 continue;
             }
             names.Add(args[i]);

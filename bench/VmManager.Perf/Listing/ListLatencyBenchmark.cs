@@ -29,7 +29,7 @@ public sealed class ListLatencyBenchmark(PerfArguments args, Report report)
         var port = DaemonUnderTest.FreePort();
         var config = DaemonUnderTest.WriteConfig(scratch, port);
         (await DaemonUnderTest.CliAsync(config, ["users", "add", AdminName, "--role", "admin"], AdminPassword + "\n")).OrThrow("users add admin");
-        var seed = ListSeed.Insert(Path.Combine(scratch.Path, "data"), Path.Combine(scratch.Path, "student_vms"), machineCount, userCount, runningCount);
+        var seed = ListSeed.Insert(Path.Combine(scratch.Path, "data"), Path.Combine(scratch.Path, "student_vms"), DaemonUnderTest.NamingOf(scratch), machineCount, userCount, runningCount);
         var domains = seed.Machines.Select(machine => machine.DomainName).ToList();
         var running = seed.Machines.Where(machine => machine.State == MachineStates.Running).Select(machine => machine.DomainName).ToList();
         try

@@ -9,11 +9,10 @@ namespace VmManager.Perf.Listing;
 public sealed record ListSeed(IReadOnlyList<Machine> Machines, IReadOnlyList<string> Users)
 {
     /// <summary>
-    /// Inserts rows with the daemon's own storage code. Domain names are "vmmperf_&lt;id&gt;", outside the
-    /// daemon's vmm_&lt;id&gt;_ pattern: other daemons on this shared rig leave them alone (the list code
-    /// path does not depend on the name). Every user gets the admin's password hash: nobody logs in as them.
+    /// Inserts rows with the daemon's own storage code, the domains named as the daemon would name them.
+    /// Every user gets the first account's password hash: nobody logs in as them.
     /// </summary>
-    public static ListSeed Insert(string dataDirectory, string vmRoot, int machineCount, int userCount, int runningCount)
+    public static ListSeed Insert(string dataDirectory, string vmRoot, DomainNaming naming, int machineCount, int userCount, int runningCount)
     {
         var database = new Database(Options.Create(new StorageOptions { DataDirectory = dataDirectory }));
         using var connection = database.Open();
@@ -36,7 +35,7 @@ public sealed record ListSeed(IReadOnlyList<Machine> Machines, IReadOnlyList<str
                 DiskGib = 1,
                 // The first ones (one per user) run: no owner exceeds the 2 running VMs of the student quota.
                 State = i < runningCount ? MachineStates.Running : MachineStates.Stopped,
-                DomainName = $"vmmperf_{id}",
+                DomainName = naming.DomainNameFor(id),
                 Folder = Path.Combine(vmRoot, owner, id),
                 LoginUser = "root",
                 PasswordProtected = "-",

@@ -33,7 +33,7 @@ public class ListPathBenchmarks
         {
             Dapper.SqlMapper.Execute(connection, "INSERT INTO local_accounts (user_name, display_name, role, password_hash, created_at) VALUES ('seed', 'seed', 'admin', '-', '2026-01-01T00:00:00Z')");
         }
-        var seed = ListSeed.Insert(_folder, Path.Combine(_folder, "student_vms"), Machines, Math.Max(1, Machines / 2), Machines / 20);
+        var seed = ListSeed.Insert(_folder, Path.Combine(_folder, "student_vms"), new DomainNaming(Options.Create(new MachinesOptions())), Machines, Math.Max(1, Machines / 2), Machines / 20);
         _store = new MachineStore(database, TimeProvider.System);
         _views = seed.Machines.Select(m => new MachineView(m.Id, m.Name, m.Owner, m.TemplateId, m.Cpus, m.MemoryMib, m.DiskGib, m.State, m.CreatedAt,
             m.ExpiresAt, null, null, 12.5, 131072, m.State == MachineStates.Running)).ToList();

@@ -23,7 +23,7 @@ public sealed class StormBenchmark(PerfArguments args, Report report)
         var defaultConcurrency = new MachinesOptions().MaxConcurrentOperations;
         var sweep = args.Ints("--concurrency", [1, 2, 3, 4], [defaultConcurrency]);
         report.Heading("## Storm: N students log in and create a VM at the same moment");
-        report.Line($"- vagrant: {(args.Smoke ? "FAKE (defines and starts a diskless domain: checks the plumbing, not vagrant)" : "real (vagrant-libvirt, tiny box, TCG)")}; {(args.Shielded ? "shielded names (vmp_, see Harness/Shield.cs)" : "unshielded names")}");
+        report.Line($"- vagrant: {(args.Smoke ? "FAKE (defines and starts a diskless domain: checks the plumbing, not vagrant)" : "real (vagrant-libvirt, tiny box, TCG)")}");
         report.Line($"- Machines:MaxConcurrentOperations swept over {string.Join(", ", sweep)} at N = {sizes[0]}; other N use the default ({defaultConcurrency})");
         report.Line($"- load average at start: {HostInfo.LoadText()}");
 
@@ -93,14 +93,9 @@ public sealed class StormBenchmark(PerfArguments args, Report report)
         using var scratch = new Scratch("storm");
         var port = DaemonUnderTest.FreePort();
         var settings = new Dictionary<string, object> { ["Machines:MaxConcurrentOperations"] = concurrency };
-        var vagrant = args.Smoke ? FakeVagrant.WriteTo(scratch) : "vagrant";
-        if (args.Shielded)
+        if (args.Smoke)
         {
-            Shield.Apply(scratch, settings, vagrant);
-        }
-        else if (args.Smoke)
-        {
-            settings["Hypervisor:VagrantPath"] = vagrant;
+            settings["Hypervisor:VagrantPath"] = FakeVagrant.WriteTo(scratch);
         }
         var config = DaemonUnderTest.WriteConfig(scratch, port, settings);
         var names = Enumerable.Range(1, students).Select(i => $"perf-s{i:D2}").ToList();
@@ -158,7 +153,7 @@ public sealed class StormBenchmark(PerfArguments args, Report report)
             var vagrantfilePath = first is null ? null : Path.Combine(scratch.Path, "student_vms", names[0], first.Machine.Id, "Vagrantfile");
             var vagrantfile = vagrantfilePath is not null && File.Exists(vagrantfilePath) ? await File.ReadAllTextAsync(vagrantfilePath) : null;
 
-            var (deleteSeconds, leftOver) = await DeleteAllAsync(sessions, admin, accepted, scratch, args.Shielded);
+            var (deleteSeconds, leftOver) = await DeleteAllAsync(sessions, admin, accepted, scratch);
             var byStart = jobs.Where(job => job.StartedAt is not null).OrderBy(job => job.StartedAt).Select(job => job.Id).ToList();
             var run = new StormRun(
                 "vm-manager",
@@ -221,7 +216,7 @@ public sealed class StormBenchmark(PerfArguments args, Report report)
     }
 
     /// <summary>Every student deletes their VM at once; then libvirt, the pool and the folders are checked.</summary>
-    private static async Task<(double Seconds, int LeftOver)> DeleteAllAsync(List<ApiSession> sessions, ApiSession admin, List<Accepted> accepted, Scratch scratch, bool shielded)
+    private static async Task<(double Seconds, int LeftOver)> DeleteAllAsync(List<ApiSession> sessions, ApiSession admin, List<Accepted> accepted, Scratch scratch)
     {
         var clock = System.Diagnostics.Stopwatch.StartNew();
         var owners = sessions.ToDictionary(session => session.UserName);
@@ -236,7 +231,7 @@ public sealed class StormBenchmark(PerfArguments args, Report report)
         }
         var seconds = clock.Elapsed.TotalSeconds;
         var left = await Leftovers.FindAsync(
-            accepted.Select(created => Shield.Real(MachineNames.DomainNameFor(created.Machine.Id), shielded)),
+            accepted.Select(created => DaemonUnderTest.NamingOf(scratch).DomainNameFor(created.Machine.Id)),
             accepted.Select(created => Path.Combine(scratch.Path, "student_vms", created.Machine.Owner, created.Machine.Id)));
         if (left.Count > 0)
         {

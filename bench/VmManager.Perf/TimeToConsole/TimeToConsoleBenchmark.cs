@@ -34,14 +34,9 @@ public sealed class TimeToConsoleBenchmark(PerfArguments args, Report report)
         using var scratch = new Scratch("console");
         var port = DaemonUnderTest.FreePort();
         var settings = new Dictionary<string, object>();
-        var vagrant = args.Smoke ? FakeVagrant.WriteTo(scratch) : "vagrant";
-        if (args.Shielded)
+        if (args.Smoke)
         {
-            Shield.Apply(scratch, settings, vagrant);
-        }
-        else if (args.Smoke)
-        {
-            settings["Hypervisor:VagrantPath"] = vagrant;
+            settings["Hypervisor:VagrantPath"] = FakeVagrant.WriteTo(scratch);
         }
         var config = DaemonUnderTest.WriteConfig(scratch, port, settings);
         (await DaemonUnderTest.CliAsync(config, ["users", "add", StudentName, "--role", "student"], StudentPassword + "\n")).OrThrow("users add");
@@ -54,7 +49,7 @@ public sealed class TimeToConsoleBenchmark(PerfArguments args, Report report)
         string? vagrantXml = null, backingFile = null;
         for (var i = 0; i < runs; i++)
         {
-            var (run, inactiveXml, liveXml) = await CreateAndMeasureAsync(student, events, $"console-{i + 1}");
+            var (run, inactiveXml, liveXml) = await CreateAndMeasureAsync(student, events, DaemonUnderTest.NamingOf(scratch), $"console-{i + 1}");
             results.Add(run);
             vagrantXml ??= inactiveXml;
             backingFile ??= liveXml is null ? null : LinkedClone.BackingFile(liveXml);
@@ -69,14 +64,14 @@ public sealed class TimeToConsoleBenchmark(PerfArguments args, Report report)
         Write(results, clones, vagrantXml is not null);
     }
 
-    private async Task<(Run Run, string? InactiveXml, string? LiveXml)> CreateAndMeasureAsync(ApiSession student, EventStream events, string name)
+    private async Task<(Run Run, string? InactiveXml, string? LiveXml)> CreateAndMeasureAsync(ApiSession student, EventStream events, DomainNaming naming, string name)
     {
         var seen = events.Events.Count;
         var click = DateTimeOffset.UtcNow;
         var clock = Stopwatch.StartNew();
         var created = await student.CreateAsync(name);
         var accepted = created.Value ?? throw new InvalidOperationException($"create answered {(int)created.Status}");
-        var domain = Shield.Real(MachineNames.DomainNameFor(accepted.Machine.Id), args.Shielded);
+        var domain = naming.DomainNameFor(accepted.Machine.Id);
 
         // Three watchers at once: the VNC server, the API's console flag, and the end of the job.
         var vnc = Task.Run(async () =>

@@ -54,7 +54,11 @@ public sealed class LdapDirectory
         return true;
     });
 
-    /// <summary>The e-mail addresses of members of the given groups (for notifying teachers).</summary>
+    /// <summary>
+    /// The e-mail addresses of members of the given groups (for notifying teachers): groupOfNames members are
+    /// read by their DN (a base search works on every directory; OpenLDAP's entryDN filter does not exist in
+    /// Active Directory), posixGroup memberUid values are looked up under UserBaseDn.
+    /// </summary>
     public IReadOnlyList<string> MailsOfGroups(IEnumerable<string> groupNames) => Run(() =>
     {
         using var service = OpenBound(_options.BindDn!, _options.BindPassword!);
@@ -65,19 +69,33 @@ public sealed class LdapDirectory
             var groups = (SearchResponse)service.SendRequest(new SearchRequest(_options.GroupBaseDn, groupFilter, SearchScope.Subtree, "member", "memberUid"));
             foreach (SearchResultEntry entry in groups.Entries)
             {
-                var members = Values(entry, "member").Select(dn => $"(entryDN={LdapFilter.Escape(dn)})")
-                    .Concat(Values(entry, "memberUid").Select(uid => $"({_options.UserNameAttribute}={LdapFilter.Escape(uid)})"))
-                    .ToList();
-                if (members.Count == 0)
+                foreach (var memberDn in Values(entry, "member"))
                 {
-                    continue;
+                    mails.AddRange(MailsOf(service, new SearchRequest(memberDn, "(objectClass=*)", SearchScope.Base, _options.MailAttribute)));
                 }
-                var users = (SearchResponse)service.SendRequest(new SearchRequest(_options.UserBaseDn, $"(|{string.Concat(members)})", SearchScope.Subtree, _options.MailAttribute));
-                mails.AddRange(users.Entries.Cast<SearchResultEntry>().Select(user => Attribute(user, _options.MailAttribute)).OfType<string>());
+                foreach (var uid in Values(entry, "memberUid"))
+                {
+                    var filter = $"({_options.UserNameAttribute}={LdapFilter.Escape(uid)})";
+                    mails.AddRange(MailsOf(service, new SearchRequest(_options.UserBaseDn, filter, SearchScope.Subtree, _options.MailAttribute)));
+                }
             }
         }
         return (IReadOnlyList<string>)mails.Distinct(StringComparer.OrdinalIgnoreCase).ToList();
     });
+
+    /// <summary>A member whose entry was deleted (no referential integrity in the directory) is skipped, not an error.</summary>
+    private List<string> MailsOf(LdapConnection service, SearchRequest request)
+    {
+        try
+        {
+            var response = (SearchResponse)service.SendRequest(request);
+            return response.Entries.Cast<SearchResultEntry>().Select(user => Attribute(user, _options.MailAttribute)).OfType<string>().ToList();
+        }
+        catch (DirectoryOperationException ex) when (ex.Response?.ResultCode == ResultCode.NoSuchObject)
+        {
+            return [];
+        }
+    }
 
     private SearchResultEntry? FindUser(LdapConnection service, string userName)
     {

@@ -68,6 +68,12 @@ public sealed class QuotaService(Database database, IOptions<QuotaOptions> optio
     public void SetOverride(string userName, string source, QuotaChange change, DateTimeOffset? expiresAt, string setBy, string? reason)
     {
         using var connection = database.Open();
+        SetOverride(connection, null, userName, source, change, expiresAt, setBy, reason);
+    }
+
+    /// <summary>Inside the caller's transaction (an approved request: the override exists exactly when the approval does).</summary>
+    public void SetOverride(IDbConnection connection, IDbTransaction? transaction,
+        string userName, string source, QuotaChange change, DateTimeOffset? expiresAt, string setBy, string? reason) =>
         connection.Execute(
             """
             INSERT INTO quota_overrides (user_name, source, max_vms, max_cpus, max_memory_mib, max_disk_gib, max_running_vms, expires_at, set_at, set_by, reason)
@@ -81,8 +87,7 @@ public sealed class QuotaService(Database database, IOptions<QuotaOptions> optio
             {
                 userName, source, change.MaxVms, change.MaxCpus, change.MaxMemoryMiB, change.MaxDiskGiB, change.MaxRunningVms,
                 expiresAt, now = time.GetUtcNow(), setBy, reason,
-            });
-    }
+            }, transaction);
 
     /// <summary>Returns whether there was such an override.</summary>
     public bool RemoveOverride(string userName, string source)

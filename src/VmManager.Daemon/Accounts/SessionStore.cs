@@ -44,6 +44,13 @@ public sealed class SessionStore(Database database, IOptions<AccountsOptions> op
             """,
             new { hash = Hash(id), user.UserName, role = user.Role.ToString().ToLowerInvariant(), user.DisplayName, now, expires = now + Lifetime, clientAddress },
             transaction);
+        // Requests mail the user later (answers, lease warnings), when their session may be long gone.
+        connection.Execute(
+            """
+            INSERT INTO user_contacts (user_name, display_name, email, updated_at) VALUES (@UserName, @DisplayName, @Email, @now)
+            ON CONFLICT (user_name) DO UPDATE SET display_name = excluded.display_name, email = excluded.email, updated_at = excluded.updated_at
+            """,
+            new { user.UserName, user.DisplayName, Email = string.IsNullOrWhiteSpace(user.Email) ? null : user.Email.Trim(), now }, transaction);
         transaction.Commit();
         return id;
     }

@@ -40,6 +40,18 @@ public static class MachineEndpoints
                     : Results.Problem(title: "Only the VM's owner can see its password", statusCode: StatusCodes.Status403Forbidden)))
             .WithSummary("The generated login of the VM (owner only).");
 
+        var admin = endpoints.MapGroup("/api/admin").RequireAuthorization(Policies.Admin).WithTags("Admin");
+        admin.MapGet("/jobs", (MachineStore store, int? limit) => TypedResults.Ok(store.RecentJobs(Math.Clamp(limit ?? 100, 1, 1000)).Select(JobView.From)))
+            .WithSummary("The job queue: the most recent jobs, newest first.");
+        admin.MapGet("/hypervisor", (Reconciler reconciler, MachineRuntimeCache runtime) => TypedResults.Ok(new
+            {
+                reconciler.UnknownDomains,
+                reconciler.LastPass,
+                runtime.RefreshedAt,
+                Domains = runtime.Domains.Count,
+            }))
+            .WithSummary("Domains on the host that VmManager does not manage, and when it last looked.");
+
         endpoints.MapGet("/api/jobs/{id:long}", (long id, HttpContext context, MachineStore store, MachineService machines) =>
                 store.FindJob(id) is { } job && machines.FindVisibleIncludingDeleted(Caller.From(context), job.MachineId)
                     ? Results.Ok(JobView.From(job))

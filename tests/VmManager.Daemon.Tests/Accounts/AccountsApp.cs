@@ -90,15 +90,6 @@ public static class AccountsClientExtensions
     public static Task<HttpResponseMessage> LoginAsync(this HttpClient client, string userName, string password) =>
         client.PostAsJsonAsync("/api/session", new { userName, password });
 
-    public static async Task AddAntiforgeryTokenAsync(this HttpClient client)
-    {
-        var response = await client.GetAsync("/api/session/antiforgery");
-        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        var token = (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("token").GetString();
-        client.DefaultRequestHeaders.Remove("X-CSRF-TOKEN");
-        client.DefaultRequestHeaders.Add("X-CSRF-TOKEN", token);
-    }
-
     public static async Task<JsonElement> JsonAsync(this HttpResponseMessage response) =>
         await response.Content.ReadFromJsonAsync<JsonElement>();
 

@@ -2,6 +2,8 @@ using System.Net;
 using System.Net.Http.Json;
 using VmManager.Daemon.Accounts;
 
+using VmManager.Daemon.Tests.Support;
+
 namespace VmManager.Daemon.Tests.Accounts;
 
 public sealed class AuditLogTests

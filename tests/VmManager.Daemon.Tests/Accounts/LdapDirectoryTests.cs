@@ -42,6 +42,18 @@ public sealed class LdapDirectoryTests(RigFixture rig)
         Assert.All(users, user => Assert.Equal("alice", user?.UserName));
     }
 
+    /// <summary>groupOfNames members by their DN (teachers, students with a non-ASCII uid) and posixGroup memberUid (admins).</summary>
+    [Fact]
+    public void MailsOfGroups_RealSlapd_ReturnsTheMembersMail()
+    {
+        var directory = Directory(rig);
+
+        Assert.Equal(["tom@school.test"], directory.MailsOfGroups(["teachers"]));
+        Assert.Equal(["tom@school.test", "ada@school.test"], directory.MailsOfGroups(["teachers", "admins", "no-such-group"]));
+        Assert.Equal(["alice@school.test", "bob@school.test", "elodie@school.test"], directory.MailsOfGroups(["students"]).Order());
+        Assert.Empty(directory.MailsOfGroups(["no-such-group"]));
+    }
+
     internal static LdapDirectory Directory(RigFixture rig, string security = "StartTls")
     {
         var options = new LdapOptions();

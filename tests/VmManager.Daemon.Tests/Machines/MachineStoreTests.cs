@@ -44,7 +44,7 @@ public sealed class MachineStoreTests
         var machine = new Machine
         {
             Id = id, Owner = owner, Name = name, TemplateId = "tiny", Cpus = 1, MemoryMib = 128, DiskGib = 1, State = state,
-            DomainName = MachineNames.DomainNameFor(id), Folder = "/nonexistent/" + id, LoginUser = "root", PasswordProtected = passwordProtected,
+            DomainName = $"vmm_{id}_default", Folder = "/nonexistent/" + id, LoginUser = "root", PasswordProtected = passwordProtected,
             CreatedAt = DateTimeOffset.UtcNow, ExpiresAt = DateTimeOffset.UtcNow.AddHours(2),
         };
         store.InWriteTransaction((connection, transaction) =>

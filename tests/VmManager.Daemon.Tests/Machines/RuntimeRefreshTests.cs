@@ -33,7 +33,7 @@ public sealed class RuntimeRefreshTests(RigFixture rig)
         {
             await MachineApi.WaitForJobAsync(client, (await MachineApi.ActAsync(client, accepted.Machine.Id, "delete")).Id);
         }
-        await RigHost.AssertNothingLeftAsync(accepted.Machine.Id, Path.Combine(factory.VmRoot, "etudiant", accepted.Machine.Id));
+        await RigHost.AssertNothingLeftAsync(factory.Naming, accepted.Machine.Id, Path.Combine(factory.VmRoot, "etudiant", accepted.Machine.Id));
     }
 
     /// <summary>A vagrant whose "up" defines and starts a small diskless domain named as the Vagrantfile's prefix says.</summary>

@@ -1,5 +1,6 @@
 using Microsoft.Data.Sqlite;
 using VmManager.Daemon.Accounts;
+using VmManager.Daemon.Machines;
 
 namespace VmManager.Daemon.Hosting.Cli;
 
@@ -14,6 +15,7 @@ public static class AdminCli
     [
         CheckConfigCommand.Command,
         .. UsersCommands.All,
+        .. MachineCommands.All,
         BackupCommand.Command,
     ];
 
