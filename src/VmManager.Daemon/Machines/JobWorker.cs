@@ -127,13 +127,14 @@ public sealed class JobWorker(
             (state, error) = (machine.State == MachineStates.Creating ? MachineStates.Failed : machine.State, ex.Message);
         }
         progress.Flush();
+        if (state == MachineStates.Running)
+        {
+            // Before the state and the job's end are written: whoever sees either also sees the console.
+            await RefreshRuntimeAsync();
+        }
         store.SetState(machine.Id, state, error);
         store.Finish(job.Id, error is null, error);
         metrics.JobFinished(job.Kind, error is null ? JobStates.Succeeded : JobStates.Failed, time.GetUtcNow() - (store.FindJob(job.Id)?.StartedAt ?? time.GetUtcNow()));
-        if (state == MachineStates.Running)
-        {
-            await RefreshRuntimeAsync();
-        }
         if (error is null)
         {
             logger.LogInformation("Job {JobId}: {Kind} VM {MachineId} succeeded", job.Id, job.Kind, machine.Id);
@@ -146,8 +147,9 @@ public sealed class JobWorker(
     }
 
     /// <summary>
-    /// A VM that just started has a VNC port the runtime cache has not seen yet; without this the UI would
-    /// offer its console only at the next periodic refresh (up to StateRefreshSeconds later).
+    /// A VM that just started has a VNC port the runtime cache has not seen yet; without this the API would
+    /// offer its console only at the next periodic refresh (up to StateRefreshSeconds later). The refresh
+    /// leaves the VM's state alone: it only changes VMs without an active job.
     /// </summary>
     private async Task RefreshRuntimeAsync()
     {
