@@ -43,6 +43,26 @@ public sealed class DaemonUnderTest : IDisposable
 
     public TimeSpan? ReadyAfter { get; private set; }
 
+    /// <summary>CPU time (user + system, all threads) the process had used when READY=1 arrived: unlike the wall time it hardly depends on the machine's load.</summary>
+    public double? CpuAtReadyMs { get; private set; }
+
+    public double CpuMs
+    {
+        get
+        {
+            try
+            {
+                var stat = File.ReadAllText($"/proc/{_process.Id}/stat");
+                var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+                return (long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture)) * 10.0;
+            }
+            catch (IOException)
+            {
+                return double.NaN;
+            }
+        }
+    }
+
     public string Log { get { lock (_log) { return _log.ToString(); } } }
 
     public long RssKiB => ProcStatus("VmRSS:");
@@ -135,6 +155,7 @@ public sealed class DaemonUnderTest : IDisposable
         {
             await daemon.WaitForAsync("READY=1", TimeSpan.FromMinutes(1));
             daemon.ReadyAfter = clock.Elapsed;
+            daemon.CpuAtReadyMs = daemon.CpuMs;
             return daemon;
         }
         catch
