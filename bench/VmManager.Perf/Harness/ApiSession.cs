@@ -54,6 +54,19 @@ public sealed class ApiSession : IDisposable
         return new Timed<Accepted?>(response.StatusCode == HttpStatusCode.Accepted ? JsonSerializer.Deserialize<Accepted>(body, Json) : null, elapsed, response.StatusCode);
     }
 
+    /// <summary>
+    /// GET /readyz, as monitoring would: its template check loads the box list, so afterwards the daemon is
+    /// in the state it has after running a while (the first creates after a restart wait for that list once).
+    /// </summary>
+    public async Task<double> WaitUntilReadyAsync()
+    {
+        var clock = Stopwatch.StartNew();
+        using var response = await _client.GetAsync("/readyz");
+        return response.IsSuccessStatusCode
+            ? clock.Elapsed.TotalMilliseconds
+            : throw new InvalidOperationException($"/readyz: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
+    }
+
     public async Task<JobView> DeleteAsync(string machineId)
     {
         var response = await _client.DeleteAsync($"/api/vms/{machineId}");

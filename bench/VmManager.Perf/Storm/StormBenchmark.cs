@@ -112,6 +112,8 @@ public sealed class StormBenchmark(PerfArguments args, Report report)
         using var daemon = await DaemonUnderTest.StartAsync(scratch, config, port);
         using var admin = new ApiSession(daemon.Url);
         await admin.LoginAsync(AdminName, AdminPassword);
+        var ready = await admin.WaitUntilReadyAsync();
+        report.Line($"- N = {students}, concurrency {concurrency}: READY=1 after {Stats.Ms(daemon.ReadyAfter!.Value.TotalMilliseconds)}, then /readyz (box list loaded) answered in {Stats.Ms(ready)}; the storm starts after it");
         await using var events = await EventStream.OpenAsync(admin);
         var sessions = names.Select(_ => new ApiSession(daemon.Url)).ToList();
         try
@@ -127,8 +129,13 @@ public sealed class StormBenchmark(PerfArguments args, Report report)
 
             await using var sampler = new CpuSampler(new Dictionary<string, int> { ["vm-manager"] = daemon.Pid });
             var startedAt = DateTimeOffset.UtcNow;
+            var before = Schedule.Of(daemon.Pid);
+            var burst = System.Diagnostics.Stopwatch.StartNew();
             go.SetResult();
             var results = await Task.WhenAll(clicks);
+            var after = Schedule.Of(daemon.Pid);
+            report.Line($"- N = {students}, concurrency {concurrency}: the {students} logins + creates took {Stats.Ms(burst.Elapsed.TotalMilliseconds)}; meanwhile vm-manager's threads ran "
+                + $"{Stats.Ms(after.CpuMs - before.CpuMs)} on a CPU (password hashing, requests, first-use JIT) and waited {Stats.Ms(after.WaitMs - before.WaitMs)} for a core; load average {HostInfo.LoadText()}");
             var accepted = results.Where(r => r.Create.Status == HttpStatusCode.Accepted).Select(r => r.Create.Value!).ToList();
             var failures = results.Where(r => r.Create.Status != HttpStatusCode.Accepted).Select(r => $"create answered {(int)r.Create.Status}").ToList();
 

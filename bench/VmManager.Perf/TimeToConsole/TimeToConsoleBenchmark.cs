@@ -43,6 +43,7 @@ public sealed class TimeToConsoleBenchmark(PerfArguments args, Report report)
         using var daemon = await DaemonUnderTest.StartAsync(scratch, config, port);
         using var student = new ApiSession(daemon.Url);
         await student.LoginAsync(StudentName, StudentPassword);
+        await student.WaitUntilReadyAsync();
         await using var events = await EventStream.OpenAsync(student);
 
         var results = new List<Run>();
