@@ -10,7 +10,7 @@ public sealed class LoginPageTests(BrowserFixture browser)
     public async Task Submit_EmptyFields_ShowsRequiredNextToEachFieldAndFocusesTheFirst()
     {
         using var factory = new WebUiFactory(realRig: false);
-        var page = await browser.OpenAsync(factory.BaseUrl);
+        var page = await browser.OpenAsync(factory);
         await page.GotoAsync("/");
 
         await page.Locator("#login-form button[type=submit]").ClickAsync();
@@ -27,7 +27,7 @@ public sealed class LoginPageTests(BrowserFixture browser)
     public async Task Submit_UserNameTooLong_ShowsTheLimitAndKeepsWhatWasTyped()
     {
         using var factory = new WebUiFactory(realRig: false);
-        var page = await browser.OpenAsync(factory.BaseUrl);
+        var page = await browser.OpenAsync(factory);
         await page.GotoAsync("/");
         var tooLong = new string('a', 257);
 
@@ -45,7 +45,7 @@ public sealed class LoginPageTests(BrowserFixture browser)
     public async Task Submit_WrongPassword_SaysSoKeepsWhatWasTypedAndSwitchesLanguage()
     {
         using var factory = new WebUiFactory(realRig: false);
-        var page = await browser.OpenAsync(factory.BaseUrl);
+        var page = await browser.OpenAsync(factory);
         await page.GotoAsync("/");
 
         await page.Locator("#userName").FillAsync("etudiant");
@@ -78,7 +78,7 @@ public sealed class LoginPageTests(BrowserFixture browser)
             ["Ldap:UserBaseDn"] = "ou=people,dc=school,dc=test",
             ["Ldap:GroupBaseDn"] = "ou=groups,dc=school,dc=test",
         });
-        var page = await browser.OpenAsync(factory.BaseUrl);
+        var page = await browser.OpenAsync(factory);
         await page.GotoAsync("/");
 
         await page.Locator("#userName").FillAsync("alice");
@@ -94,7 +94,7 @@ public sealed class LoginPageTests(BrowserFixture browser)
     {
         // The throttle comes with the accounts branch; its answer (429, retryAfterSeconds) is played here.
         using var factory = new WebUiFactory(realRig: false);
-        var page = await browser.OpenAsync(factory.BaseUrl);
+        var page = await browser.OpenAsync(factory);
         await page.RouteAsync("**/api/session", route => route.Request.Method == "POST"
             ? route.FulfillAsync(new RouteFulfillOptions
             {
@@ -118,7 +118,7 @@ public sealed class LoginPageTests(BrowserFixture browser)
     public async Task Login_ThenLogout_ShowsMyVmsThenTheFormAgain()
     {
         using var factory = new WebUiFactory(realRig: false);
-        var page = await browser.OpenAsync(factory.BaseUrl);
+        var page = await browser.OpenAsync(factory);
 
         await UiSession.LoginAsync(page, "etudiant", WebUiFactory.StudentPassword);
 

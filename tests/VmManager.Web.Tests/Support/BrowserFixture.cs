@@ -1,4 +1,5 @@
 using Microsoft.Playwright;
+using VmManager.Daemon.Tests.Support;
 
 namespace VmManager.Web.Tests.Support;
 
@@ -38,8 +39,9 @@ public sealed class BrowserFixture : IAsyncLifetime
     }
 
     /// <summary>A fresh context on the app, in this language (fr or en) and size; page errors fail the test.</summary>
-    public async Task<IPage> OpenAsync(string baseUrl, string language = "fr", ViewportSize? viewport = null)
+    public async Task<IPage> OpenAsync(WebUiFactory app, string language = "fr", ViewportSize? viewport = null)
     {
+        var baseUrl = app.BaseUrl;
         var context = await Browser.NewContextAsync(new BrowserNewContextOptions
         {
             BaseURL = baseUrl,
@@ -49,6 +51,7 @@ public sealed class BrowserFixture : IAsyncLifetime
         });
         await context.GrantPermissionsAsync(["clipboard-read", "clipboard-write"], new BrowserContextGrantPermissionsOptions { Origin = baseUrl });
         context.SetDefaultTimeout(10_000);
+        app.Track(context);
         var page = await context.NewPageAsync();
         var errors = new List<string>();
         page.PageError += (_, error) => errors.Add(error);
@@ -66,8 +69,9 @@ public sealed class BrowserFixture : IAsyncLifetime
     }
 }
 
+/// <summary>UI tests run one at a time (2 shared cores); the rig is brought up only by tests that ask it for a value.</summary>
 [CollectionDefinition(Name)]
-public sealed class BrowserCollection : ICollectionFixture<BrowserFixture>
+public sealed class BrowserCollection : ICollectionFixture<BrowserFixture>, ICollectionFixture<RigFixture>
 {
     public const string Name = "browser";
 }

@@ -6,6 +6,7 @@ using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Playwright;
 using VmManager.Daemon.Tests.Support;
 
 namespace VmManager.Web.Tests.Support;
@@ -22,6 +23,7 @@ public sealed class WebUiFactory : WebApplicationFactory<Program>
 
     private readonly IDictionary<string, string?> _settings;
     private readonly FakeVagrant? _fakeVagrant;
+    private readonly List<IBrowserContext> _browsers = [];
 
     /// <param name="realRig">
     /// True: the rig's Vagrant and libvirt, for real VMs. False: a <see cref="FakeVagrant"/> (VMs stay
@@ -57,6 +59,9 @@ public sealed class WebUiFactory : WebApplicationFactory<Program>
         return client;
     }
 
+    /// <summary>Browsers on this app are closed before it stops: an open event stream would hold its shutdown.</summary>
+    public void Track(IBrowserContext browser) => _browsers.Add(browser);
+
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         builder.ConfigureAppConfiguration(configuration => configuration.AddInMemoryCollection(new Dictionary<string, string?>
@@ -68,7 +73,12 @@ public sealed class WebUiFactory : WebApplicationFactory<Program>
 
     protected override void Dispose(bool disposing)
     {
-        // First end the fake vagrants: the daemon's shutdown would otherwise wait for their jobs.
+        // Open pages (their event streams) and the fake vagrants' jobs would each hold the daemon's shutdown.
+        foreach (var browser in _browsers)
+        {
+            browser.CloseAsync().GetAwaiter().GetResult();
+        }
+        _browsers.Clear();
         _fakeVagrant?.Dispose();
         base.Dispose(disposing);
         if (disposing)

@@ -14,12 +14,11 @@ export function field(label, control, { hint, extra } = {}) {
   const errorElement = h('p', { class: 'error field-error', id: `${id}-error` });
   errorElement.hidden = true;
   control.setAttribute('aria-describedby', `${id}-error ${id}-hint`);
-  const labelElement = h('label', { for: id, id: `${id}-label` }, label);
+  const labelElement = h('label', { for: id }, label);
   const element = h('div', { class: 'field' }, labelElement, extra ? h('div', { class: 'field-row' }, control, extra) : control, hintElement, errorElement);
   return {
     element,
     control,
-    labelId: labelElement.id,
     setError(message) {
       errorElement.textContent = message ?? '';
       errorElement.hidden = !message;

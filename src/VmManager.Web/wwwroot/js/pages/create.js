@@ -56,7 +56,8 @@ export default async function createPage(root, app) {
     const number = h('input', { type: 'number', name: size.name, inputmode: 'numeric', step: '1' });
     const slider = h('input', { type: 'range', step: '1' });
     const made = field(t(size.label), number, { extra: slider });
-    slider.setAttribute('aria-labelledby', made.labelId);
+    // Same value, two ways to set it; each needs its own name for screen readers.
+    slider.setAttribute('aria-label', t('create.slider', { label: t(size.label) }));
     slider.addEventListener('input', () => { number.value = slider.value; made.setError(null); });
     number.addEventListener('input', () => { if (number.value !== '') slider.value = number.value; });
     fields[size.name] = made;

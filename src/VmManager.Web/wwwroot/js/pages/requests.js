@@ -5,16 +5,15 @@ import { formatCpus, formatDate, formatDay, formatDisk, formatHours, formatMemor
 import { t } from '../i18n.js';
 
 export const maxReasonLength = 500;
-const maxAmount = 1000;
 
-// What a request may ask for; amounts are in the API's units (MiB, GiB, hours).
+// What a request may ask for; amounts are in the API's units (MiB, GiB, hours), up to a sane maximum.
 export const resources = {
-  vms: { format: value => t('unit.vms', { value: formatNumber(value) }) },
-  cpus: { format: formatCpus },
-  memoryMiB: { format: formatMemory },
-  diskGiB: { format: formatDisk },
+  vms: { format: value => t('unit.vms', { value: formatNumber(value) }), max: 20 },
+  cpus: { format: formatCpus, max: 64 },
+  memoryMiB: { format: formatMemory, max: 262144 },
+  diskGiB: { format: formatDisk, max: 4096 },
   template: { format: () => '' },
-  lifetime: { format: formatHours },
+  lifetime: { format: formatHours, max: 720 },
 };
 
 /** "2 processeurs", "Accès à Windows 11" … for lists of requests. */
@@ -78,7 +77,7 @@ function requestForm(templates, onSent) {
   const resource = h('select', { name: 'resource' },
     h('option', { value: '' }, t('requests.choose')),
     Object.keys(resources).map(name => h('option', { value: name }, t(`requests.resource.${name}`))));
-  const amount = h('input', { type: 'number', name: 'amount', min: '1', max: String(maxAmount), step: '1', inputmode: 'numeric' });
+  const amount = h('input', { type: 'number', name: 'amount', min: '1', step: '1', inputmode: 'numeric' });
   const template = h('select', { name: 'templateId' }, templates.map(item => h('option', { value: item.id }, templateLabel(item))));
   const until = h('input', { type: 'date', name: 'until' });
   const reason = h('textarea', { name: 'reason', rows: '4' });
@@ -99,6 +98,7 @@ function requestForm(templates, onSent) {
     fields.templateId.element.hidden = !isTemplate;
     fields.amount.element.hidden = isTemplate;
     fields.amount.setHint(t(`requests.amountHint.${resource.value || 'none'}`));
+    amount.max = resources[resource.value]?.max ?? '';
   };
   resource.addEventListener('change', showAmountOrTemplate);
   showAmountOrTemplate();
@@ -110,7 +110,7 @@ function requestForm(templates, onSent) {
       const value = Number(amount.value);
       if (amount.value.trim() === '') errors.amount = t('form.required');
       else if (!Number.isInteger(value)) errors.amount = t('form.wholeNumber');
-      else if (value < 1 || value > maxAmount) errors.amount = t('form.between', { min: 1, max: formatNumber(maxAmount) });
+      else if (value < 1 || value > resources[resource.value].max) errors.amount = t('form.between', { min: 1, max: formatNumber(resources[resource.value].max) });
     }
     if (!until.value) errors.until = t('form.required');
     else if (endOfDay(until.value) <= new Date()) errors.until = t('form.future');
