@@ -41,7 +41,7 @@ public sealed partial class StudentJourneyTests(BrowserFixture browser, RigFixtu
             await Expect(card.Locator(".step")).Not.ToHaveTextAsync(firstStep!, new() { Timeout = 60_000 });
             var laterStep = await card.Locator(".step").TextContentAsync();
             Assert.Matches(StepText(), laterStep);
-            await Screenshots.SaveAsync(page, "journey-creating-fr-desktop");
+            await Screenshot.SaveAsync(page, "journey-creating-fr-desktop");
             await Expect(card.Locator(".state")).Not.ToHaveTextAsync("Création", new() { Timeout = (float)VagrantUp.TotalMilliseconds });
             Assert.True(await card.Locator(".state").TextContentAsync() == "En marche", await api.GetStringAsync($"/api/vms/{id}/log"));
             await Expect(card.Locator(".progress")).ToBeHiddenAsync();
@@ -72,9 +72,9 @@ public sealed partial class StudentJourneyTests(BrowserFixture browser, RigFixtu
             await card.GetByRole(AriaRole.Button, new() { Name = "Prolonger" }).ClickAsync();
             await Expect(card.Locator(".card-status")).ToHaveTextAsync(new Regex("^Bail prolongé jusqu'au "));
             await Expect(card.Locator(".lease time")).ToHaveTextAsync(new Regex(@"^7 h 5\d min \d\d s$"));
-            await Screenshots.SaveAsync(page, "journey-running-fr-desktop");
+            await Screenshot.SaveAsync(page, "journey-running-fr-desktop");
             await page.SetViewportSizeAsync(BrowserFixture.Narrow.Width, BrowserFixture.Narrow.Height);
-            await Screenshots.SaveAsync(page, "journey-running-fr-narrow");
+            await Screenshot.SaveAsync(page, "journey-running-fr-narrow");
             await page.SetViewportSizeAsync(BrowserFixture.Desktop.Width, BrowserFixture.Desktop.Height);
 
             // Stop, then delete after confirming in a dialog.
@@ -88,7 +88,7 @@ public sealed partial class StudentJourneyTests(BrowserFixture browser, RigFixtu
             var dialog = page.GetByRole(AriaRole.Dialog, new() { Name = $"Supprimer la VM « {name} » ?" });
             await Expect(dialog).ToBeVisibleAsync();
             await Expect(dialog.GetByRole(AriaRole.Button, new() { Name = "Annuler" })).ToBeFocusedAsync();
-            await Screenshots.SaveAsync(page, "journey-delete-dialog-fr-desktop");
+            await Screenshot.SaveAsync(page, "journey-delete-dialog-fr-desktop");
             await dialog.GetByRole(AriaRole.Button, new() { Name = "Supprimer définitivement" }).ClickAsync();
             await Expect(card).ToHaveCountAsync(0, new() { Timeout = 60_000 });
             await Expect(page.Locator(".page-status")).ToHaveTextAsync($"La VM {name} a été supprimée.");

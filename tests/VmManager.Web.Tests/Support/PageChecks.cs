@@ -9,7 +9,7 @@ public static partial class PageChecks
     /// <summary>Visible form controls without a label (label element, aria-label or aria-labelledby with text).</summary>
     public static Task<string[]> UnlabelledControlsAsync(IPage page) => page.EvaluateAsync<string[]>("""
         () => [...document.querySelectorAll('input, select, textarea')]
-          .filter(control => control.type !== 'hidden' && control.getClientRects().length > 0)
+          .filter(control => control.type !== 'hidden' && control.checkVisibility({ visibilityProperty: true }))
           .filter(control => {
             const byLabel = [...(control.labels ?? [])].some(label => label.textContent.trim());
             const byAria = (control.getAttribute('aria-label') ?? '').trim();
@@ -56,7 +56,7 @@ public static partial class PageChecks
             () => {
               const seenRadioGroups = new Set();
               return [...document.querySelectorAll('a[href], button, input, select, textarea, summary, [tabindex]')]
-                .filter(element => element.tabIndex >= 0 && !element.disabled && element.getClientRects().length > 0 && !element.closest('[hidden], dialog:not([open])'))
+                .filter(element => element.tabIndex >= 0 && !element.disabled && element.checkVisibility({ visibilityProperty: true }))
                 .filter(element => element.type !== 'radio' || (!seenRadioGroups.has(element.name) && seenRadioGroups.add(element.name)))
                 .map((element, index) => {
                   element.dataset.tabProbe = String(index);
@@ -74,7 +74,10 @@ public static partial class PageChecks
                 () => {
                   const element = document.activeElement;
                   const style = getComputedStyle(element);
-                  const shown = style.outlineStyle !== 'none' && parseFloat(style.outlineWidth) > 0;
+                  // Past its day/month/year parts, a date input focuses its calendar button, which
+                  // Chromium rings itself (the input then no longer matches :focus).
+                  const calendarButton = /^(date|datetime-local)$/.test(element.type) && !element.matches(':focus');
+                  const shown = calendarButton || (style.outlineStyle !== 'none' && parseFloat(style.outlineWidth) > 0);
                   return [element.dataset.tabProbe ?? '', shown ? 'shown' : element.outerHTML.slice(0, 120)];
                 }
                 """);

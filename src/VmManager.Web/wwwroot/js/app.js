@@ -117,8 +117,7 @@ async function render() {
 const login = setupLogin(startSession);
 
 function showUser() {
-  document.getElementById('user-name').textContent =
-    `${t('home.hello')} ${app.user.displayName || app.user.userName} · ${t(`role.${app.user.role}`)}`;
+  document.getElementById('user-name').textContent = `${app.user.displayName || app.user.userName} · ${t(`role.${app.user.role}`)}`;
 }
 
 async function startSession(user) {

@@ -84,8 +84,9 @@ export function machineTable(app, { caption, keep = () => true, actions, console
         machine.lastError ? h('span', { class: 'row-error error' }, machine.lastError) : null),
       h('td', { 'data-label': t('machines.lease') },
         h('time', { datetime: machine.expiresAt, title: formatDate(machine.expiresAt), 'data-countdown': '' }, formatRemaining(new Date(machine.expiresAt) - Date.now()))),
-      h('td', { 'data-label': t('machines.actions'), class: 'row-actions' }, buttons,
-        machine.consoleAvailable ? consoleLink(machine, consoleLabel) : null));
+      h('td', { 'data-label': t('machines.actions') }, buttons.length || machine.consoleAvailable
+        ? h('div', { class: 'row-actions' }, buttons, machine.consoleAvailable ? consoleLink(machine, consoleLabel) : null)
+        : '—'));
   }
 
   function upsert(machine) {

@@ -119,7 +119,7 @@ function quotaEditor(status, reload) {
   const expiresAt = h('input', { type: 'datetime-local', name: 'expiresAt' });
   const reason = h('textarea', { name: 'reason', rows: '2' }, override?.reason ?? '');
   fields.expiresAt = field(t('admin.expiresAt'), expiresAt, { hint: t('admin.expiresAtHint') });
-  fields.reason = field(t('admin.reason'), reason, { hint: t('requests.reasonHint', { max: maxReasonLength }) });
+  fields.reason = field(t('admin.reason'), reason, { hint: t('admin.reasonHint', { max: maxReasonLength }) });
   const general = h('p', { class: 'error form-error', role: 'alert' });
   general.hidden = true;
   const remove = h('button', { type: 'button', class: 'button danger' }, t('admin.removeOverride'));
@@ -132,7 +132,7 @@ function quotaEditor(status, reload) {
         h('th', { scope: 'row' }, t(label)), h('td', {}, format(status.usage?.[usageOf[name]] ?? 0)), h('td', {}, format(limits?.[name] ?? 0)))))),
     (status.overrides ?? []).length
       ? h('ul', { class: 'overrides' }, status.overrides.map(item => h('li', {}, t('admin.overrideLine', {
-        source: item.source, by: item.setBy, at: formatDate(item.setAt), until: item.expiresAt ? formatDate(item.expiresAt) : t('admin.noEnd'),
+        source: tOr(`admin.source.${item.source}`, item.source), by: item.setBy, at: formatDate(item.setAt), until: item.expiresAt ? formatDate(item.expiresAt) : t('admin.noEnd'),
       }), item.reason ? ` — ${item.reason}` : '')))
       : h('p', { class: 'hint' }, t('admin.noOverride')),
     h('h4', {}, t('admin.setOverride')), h('p', { class: 'hint' }, t('admin.overrideHint')),

@@ -4,7 +4,7 @@ using VmManager.Daemon.Tests.Support;
 namespace VmManager.Web.Tests.Support;
 
 /// <summary>Full-page screenshots under artifacts/screenshots at the repository root (gitignored), for people to look at.</summary>
-public static class Screenshots
+public static class Screenshot
 {
     public static string Folder { get; } = Path.Combine(Repository.Root, "artifacts", "screenshots");
 
