@@ -5,13 +5,13 @@ import { t } from './i18n.js';
  * Asks before something that cannot be undone. A modal <dialog>: focus is trapped inside, Escape
  * cancels, "Cancel" has the focus first, and focus returns to where it was. Resolves to true or false.
  */
-export function confirmAction({ title, message, confirm, danger = true }) {
+export function confirmAction({ title, message, confirm }) {
   const opener = document.activeElement;
   const titleId = uniqueId('dialog-title');
   const messageId = uniqueId('dialog-message');
   return new Promise(resolve => {
-    const cancelButton = h('button', { type: 'button', class: 'button', value: 'cancel' }, t('common.cancel'));
-    const confirmButton = h('button', { type: 'button', class: danger ? 'button danger' : 'button primary', value: 'confirm' }, confirm);
+    const cancelButton = h('button', { type: 'button', class: 'button' }, t('common.cancel'));
+    const confirmButton = h('button', { type: 'button', class: 'button danger' }, confirm);
     const dialog = h('dialog', { class: 'confirm-dialog', 'aria-labelledby': titleId, 'aria-describedby': messageId },
       h('h2', { id: titleId }, title),
       h('p', { id: messageId }, message),

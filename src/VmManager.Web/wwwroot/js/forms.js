@@ -86,9 +86,16 @@ export function showFieldErrors(fields, problem) {
   return unmatched;
 }
 
-/** A problem's human text for a general error line: its detail, else its title, else the fallback. */
-export const problemText = (result, fallback) =>
-  result.status === 0 ? t('error.network') : result.data?.detail || result.data?.title || fallback;
+// Problems the UI knows, said in the page's language; others show the server's own words.
+const knownProblems = { 'operation-in-progress': 'error.busy', 'quota-exceeded': 'error.quota' };
+const knownStatuses = { 0: 'error.network', 403: 'error.forbidden', 404: 'error.notFound' };
+
+/** A problem's human text for a general error line: known ones translated, else its detail or title, else the fallback. */
+export function problemText(result, fallback) {
+  const key = knownProblems[result.data?.type] ?? knownStatuses[result.status];
+  if (key) return t(key, { limit: result.data?.limit ?? '?' });
+  return result.data?.detail || result.data?.title || fallback;
+}
 
 /** Focuses the first control of the form whose aria-invalid is true (after a failed submit). */
 export function focusFirstInvalid(form) {

@@ -29,7 +29,7 @@ export function disconnectEvents() {
 /**
  * Keeps a page's VMs current: loads `listPath`, then on each event re-fetches that VM (one request at
  * a time per VM; events arriving meanwhile cause one more fetch, not one each). `keep(machine)` says
- * whether the page shows it. Calls onList(machines), onUpsert(machine) and onRemove(id). Returns
+ * whether the page shows it; it sees events too (both carry `owner`), so others' VMs cost no request. Calls onList(machines), onUpsert(machine) and onRemove(id). Returns
  * { refresh(id), stop() }: refresh after the page's own action answers, in case an event is slow.
  */
 export function watchMachines({ listPath, keep = () => true, onList, onUpsert, onRemove, onError }) {
@@ -61,7 +61,10 @@ export function watchMachines({ listPath, keep = () => true, onList, onUpsert, o
     }
   }
 
-  const listener = change => (change.resync ? loadList() : refresh(change.machineId));
+  const listener = change => {
+    if (change.resync) loadList();
+    else if (keep(change)) refresh(change.machineId);
+  };
   listeners.add(listener);
   loadList();
   return {

@@ -37,12 +37,12 @@ export function createVmCard(machine, { template, refresh, announce }) {
   const heading = h('h2', { id: headingId, tabindex: '-1' });
   const badge = h('span', { class: 'state-slot' });
   const meta = h('p', { class: 'meta' });
+  const leaseLabel = h('span', { class: 'lease-label' });
   const leaseTime = h('time');
-  const lease = h('p', { class: 'lease' }, h('span', { class: 'lease-label' }), ' ', leaseTime);
-  const stepText = h('p', { class: 'step', role: 'status' });
+  const lease = h('p', { class: 'lease' }, leaseLabel, ' ', leaseTime);
+  const stepText = h('p', { class: 'step', role: 'status', id: `${headingId}-step` });
   const elapsed = h('span', { class: 'elapsed' });
-  const progressBar = h('progress', { 'aria-labelledby': `${headingId}-step` });
-  stepText.id = `${headingId}-step`;
+  const progressBar = h('progress', { 'aria-labelledby': stepText.id });
   const progress = h('div', { class: 'progress' }, stepText, h('div', { class: 'progress-row' }, progressBar, elapsed));
   const lastError = h('p', { class: 'error vm-error' });
   const status = h('p', { class: 'card-status', role: 'status' });
@@ -137,7 +137,7 @@ export function createVmCard(machine, { template, refresh, announce }) {
 
   function tick() {
     const remaining = new Date(current.expiresAt) - Date.now();
-    element.querySelector('.lease-label').textContent = remaining > 0 ? t('vm.expiresIn') : t('vm.expiredLabel');
+    leaseLabel.textContent = remaining > 0 ? t('vm.expiresIn') : t('vm.expiredLabel');
     leaseTime.textContent = formatRemaining(remaining);
     if (isBusy(current)) {
       const since = current.job?.startedAt ?? current.job?.createdAt ?? current.createdAt;

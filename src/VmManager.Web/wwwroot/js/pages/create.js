@@ -67,7 +67,7 @@ export default async function createPage(root, app) {
   const lifetime = h('select', { name: 'lifetimeHours' });
   fields.lifetimeHours = field(t('create.lifetime'), lifetime, { hint: t('create.lifetimeHint') });
 
-  const general = h('p', { class: 'error form-error', role: 'alert' });
+  const general = h('p', { class: 'error form-error', role: 'alert', tabindex: '-1' });
   general.hidden = true;
   const submit = h('button', { type: 'submit', class: 'button primary' }, t('create.submit'));
   form.append(fields.templateId.element, fields.name.element,
@@ -168,7 +168,6 @@ export default async function createPage(root, app) {
     general.hidden = !message;
     if (!focusFirstInvalid(form) && message) general.focus();
   });
-  general.setAttribute('tabindex', '-1');
 
   const first = templateChoices[0].querySelector('input');
   first.checked = true;

@@ -26,6 +26,7 @@ export default async function vmsPage(root, app) {
   const templates = new Map((await app.templates()).map(template => [template.id, template]));
   const cards = new Map();
   const followUps = new Map();
+  const timers = new Set();
   const announce = text => { status.textContent = text; };
 
   const showEmpty = () => { empty.hidden = cards.size > 0; };
@@ -34,7 +35,7 @@ export default async function vmsPage(root, app) {
     const count = followUps.get(machine.id) ?? 0;
     if (machine.state !== 'running' || machine.consoleAvailable || machine.job || count >= consoleFollowUps) return;
     followUps.set(machine.id, count + 1);
-    setTimeout(() => watcher.refresh(machine.id), consoleFollowUpSeconds * 1000);
+    timers.add(setTimeout(() => watcher.refresh(machine.id), consoleFollowUpSeconds * 1000));
   }
 
   function upsert(machine) {
@@ -104,5 +105,6 @@ export default async function vmsPage(root, app) {
     watcher.stop();
     stopTicking();
     clearTimeout(quotaTimer);
+    for (const timer of timers) clearTimeout(timer);
   };
 }
