@@ -172,15 +172,21 @@ public sealed class AdminPageTests(BrowserFixture browser)
         await page.GetByRole(AriaRole.Button, new() { Name = "Afficher" }).ClickAsync();
         await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Quota de etudiant (Élève)" })).ToBeFocusedAsync();
         var cpus = page.GetByLabel("Processeurs");
+        var cpusError = page.Locator($"[id='{await cpus.GetAttributeAsync("id")}-error']");
+        var save = page.GetByRole(AriaRole.Button, new() { Name = "Enregistrer la dérogation" });
+        await cpus.FillAsync("2.5");
+        await save.ClickAsync();
+        await Expect(cpusError).ToHaveTextAsync("Entrez un nombre entier.");
         await cpus.FillAsync("-2");
-        await page.GetByRole(AriaRole.Button, new() { Name = "Enregistrer la dérogation" }).ClickAsync();
-        await Expect(page.Locator($"[id='{await cpus.GetAttributeAsync("id")}-error']")).ToHaveTextAsync("Entrez un nombre entier.");
+        await save.ClickAsync();
+        await Expect(cpusError).ToHaveTextAsync(new Regex(@"^Entre 0 et 1\s000\s000\.$"));
+        await Expect(cpus).ToBeFocusedAsync();
         await Expect(cpus).ToHaveValueAsync("-2");
         Assert.DoesNotContain(future.Calls, call => call.Method == "PUT");
 
         await cpus.FillAsync("8");
         await page.GetByLabel("Motif").FillAsync("Projet tutoré");
-        await page.GetByRole(AriaRole.Button, new() { Name = "Enregistrer la dérogation" }).ClickAsync();
+        await save.ClickAsync();
         await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Quota de etudiant (Élève)" })).ToBeFocusedAsync();
         var put = JsonDocument.Parse(future.Calls.Single(call => call.Method == "PUT").Body!).RootElement;
         Assert.Equal(8, put.GetProperty("maxCpus").GetInt32());

@@ -1,4 +1,5 @@
 import { h, uniqueId } from './dom.js';
+import { formatNumber } from './format.js';
 import { t } from './i18n.js';
 
 /**
@@ -48,6 +49,21 @@ export function group(legend, children, { name, hint } = {}) {
       element.toggleAttribute('data-invalid', Boolean(message));
     },
   };
+}
+
+/** What is wrong with a typed whole number that must lie in [min, max], or null. */
+export function wholeNumberProblem(raw, min, max) {
+  const value = Number(raw.trim());
+  if (raw.trim() === '') return t('form.required');
+  if (!Number.isInteger(value)) return t('form.wholeNumber');
+  if (value < min || value > max) return t('form.between', { min: formatNumber(min), max: formatNumber(max) });
+  return null;
+}
+
+/** Shows each field's error (or clears it); true when there is none. */
+export function showErrors(fields, errors) {
+  for (const [name, made] of Object.entries(fields)) made.setError(errors[name] ?? null);
+  return Object.values(errors).every(error => !error);
 }
 
 // The API answers in English; the common messages are shown in the page's language.

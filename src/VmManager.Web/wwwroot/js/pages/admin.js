@@ -1,7 +1,7 @@
 import { api, exists } from '../api.js';
 import { confirmAction } from '../dialog.js';
 import { h, icon } from '../dom.js';
-import { field, focusFirstInvalid, problemText, showFieldErrors } from '../forms.js';
+import { field, focusFirstInvalid, problemText, showErrors, showFieldErrors, wholeNumberProblem } from '../forms.js';
 import { formatCpus, formatDate, formatDisk, formatElapsed, formatHours, formatMemory, formatNumber, templateDescription, templateLabel } from '../format.js';
 import { t, tOr } from '../i18n.js';
 import { everySecond, watchMachines } from '../live.js';
@@ -104,6 +104,8 @@ const quotaFields = [
   ['maxDiskGiB', 'quota.maxDiskGiB', formatDisk],
   ['maxRunningVms', 'quota.maxRunningVms', formatNumber],
 ];
+// As the server's Quota.MaxLimit.
+const maxQuotaLimit = 1_000_000;
 const usageOf = { maxVms: 'vms', maxCpus: 'cpus', maxMemoryMiB: 'memoryMiB', maxDiskGiB: 'diskGiB', maxRunningVms: 'runningVms' };
 
 function quotaEditor(status, reload) {
@@ -143,22 +145,16 @@ function quotaEditor(status, reload) {
     event.preventDefault();
     general.hidden = true;
     const body = { reason: reason.value || null, expiresAt: expiresAt.value ? new Date(expiresAt.value).toISOString() : null };
-    let valid = true;
+    const errors = {};
     for (const [name] of quotaFields) {
-      const raw = inputs[name].value.trim();
-      const value = Number(raw);
-      const invalid = raw !== '' && (!Number.isInteger(value) || value < 0);
-      fields[name].setError(invalid ? t('form.wholeNumber') : null);
-      valid &&= !invalid;
-      body[name] = raw === '' ? null : value;
+      const raw = inputs[name].value;
+      // Empty keeps the role's value.
+      errors[name] = raw.trim() === '' ? null : wholeNumberProblem(raw, 0, maxQuotaLimit);
+      body[name] = raw.trim() === '' ? null : Number(raw);
     }
-    if (quotaFields.every(([name]) => body[name] === null)) {
-      fields.maxVms.setError(t('admin.atLeastOne'));
-      valid = false;
-    }
-    const tooLong = reason.value.length > maxReasonLength;
-    fields.reason.setError(tooLong ? t('form.tooLong', { max: maxReasonLength }) : null);
-    if (!valid || tooLong) {
+    if (quotaFields.every(([name]) => body[name] === null)) errors.maxVms = t('admin.atLeastOne');
+    if (reason.value.length > maxReasonLength) errors.reason = t('form.tooLong', { max: maxReasonLength });
+    if (!showErrors(fields, errors)) {
       focusFirstInvalid(form);
       return;
     }

@@ -1,7 +1,7 @@
 import { api } from '../api.js';
 import { h, uniqueId } from '../dom.js';
-import { field, focusFirstInvalid, group, problemText, showFieldErrors } from '../forms.js';
-import { formatCpus, formatDisk, formatHours, formatMemory, formatNumber, templateDescription, templateLabel } from '../format.js';
+import { field, focusFirstInvalid, group, problemText, showErrors, showFieldErrors, wholeNumberProblem } from '../forms.js';
+import { formatCpus, formatDisk, formatHours, formatMemory, templateDescription, templateLabel } from '../format.js';
 import { t } from '../i18n.js';
 
 export const maxNameLength = 32;
@@ -120,17 +120,12 @@ export default async function createPage(root, app) {
     if (selected) {
       for (const size of sizeFields) {
         const { min, max } = selected[size.name];
-        const raw = size.number.value.trim();
-        const value = Number(raw);
         const left = remaining?.[size.quota];
-        if (raw === '') errors[size.name] = t('form.required');
-        else if (!Number.isInteger(value)) errors[size.name] = t('form.wholeNumber');
-        else if (value < min || value > max) errors[size.name] = t('form.between', { min: formatNumber(min), max: formatNumber(max) });
-        else if (left !== undefined && left !== null && value > left) errors[size.name] = t('create.overQuota', { left: size.format(left) });
+        errors[size.name] = wholeNumberProblem(size.number.value, min, max)
+          ?? (left !== undefined && left !== null && Number(size.number.value) > left ? t('create.overQuota', { left: size.format(left) }) : null);
       }
     }
-    for (const [name, made] of Object.entries(fields)) made.setError(errors[name] ?? null);
-    return Object.keys(errors).length === 0;
+    return showErrors(fields, errors);
   }
 
   form.addEventListener('submit', async event => {

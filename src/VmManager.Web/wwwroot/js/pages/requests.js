@@ -1,6 +1,6 @@
 import { api } from '../api.js';
 import { h, icon } from '../dom.js';
-import { field, focusFirstInvalid, problemText, showFieldErrors } from '../forms.js';
+import { field, focusFirstInvalid, problemText, showErrors, showFieldErrors, wholeNumberProblem } from '../forms.js';
 import { formatCpus, formatDate, formatDay, formatDisk, formatHours, formatMemory, formatNumber, templateLabel } from '../format.js';
 import { t } from '../i18n.js';
 
@@ -106,18 +106,12 @@ function requestForm(templates, onSent) {
   function validate() {
     const errors = {};
     if (!resource.value) errors.resource = t('form.required');
-    if (resource.value && resource.value !== 'template') {
-      const value = Number(amount.value);
-      if (amount.value.trim() === '') errors.amount = t('form.required');
-      else if (!Number.isInteger(value)) errors.amount = t('form.wholeNumber');
-      else if (value < 1 || value > resources[resource.value].max) errors.amount = t('form.between', { min: 1, max: formatNumber(resources[resource.value].max) });
-    }
+    if (resource.value && resource.value !== 'template') errors.amount = wholeNumberProblem(amount.value, 1, resources[resource.value].max);
     if (!until.value) errors.until = t('form.required');
     else if (endOfDay(until.value) <= new Date()) errors.until = t('form.future');
     if (reason.value.trim() === '') errors.reason = t('form.required');
     else if (reason.value.length > maxReasonLength) errors.reason = t('form.tooLong', { max: maxReasonLength });
-    for (const [name, made] of Object.entries(fields)) made.setError(errors[name] ?? null);
-    return Object.keys(errors).length === 0;
+    return showErrors(fields, errors);
   }
 
   form.addEventListener('submit', async event => {
