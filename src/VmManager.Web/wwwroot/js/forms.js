@@ -113,6 +113,28 @@ export function problemText(result, fallback) {
   return result.data?.detail || result.data?.title || fallback;
 }
 
+/**
+ * On submit: hides the form's general error, checks with `validate()` (focusing the first invalid
+ * control when it fails), then runs `send()` with the submit button disabled.
+ */
+export function onValidSubmit(form, validate, send) {
+  form.addEventListener('submit', async event => {
+    event.preventDefault();
+    form.querySelector('.form-error')?.setAttribute('hidden', '');
+    if (!validate()) {
+      focusFirstInvalid(form);
+      return;
+    }
+    const submit = form.querySelector('[type=submit]');
+    submit.disabled = true;
+    try {
+      await send();
+    } finally {
+      submit.disabled = false;
+    }
+  });
+}
+
 /** Focuses the first control of the form whose aria-invalid is true (after a failed submit). */
 export function focusFirstInvalid(form) {
   const invalid = form.querySelector('[aria-invalid="true"], fieldset[data-invalid] input');

@@ -1,6 +1,6 @@
 import { api } from '../api.js';
 import { h, uniqueId } from '../dom.js';
-import { field, focusFirstInvalid, group, problemText, showErrors, showFieldErrors, wholeNumberProblem } from '../forms.js';
+import { field, focusFirstInvalid, group, onValidSubmit, problemText, showErrors, showFieldErrors, wholeNumberProblem } from '../forms.js';
 import { formatCpus, formatDisk, formatHours, formatMemory, templateDescription, templateLabel } from '../format.js';
 import { t } from '../i18n.js';
 
@@ -128,20 +128,12 @@ export default async function createPage(root, app) {
     return showErrors(fields, errors);
   }
 
-  form.addEventListener('submit', async event => {
-    event.preventDefault();
-    general.hidden = true;
-    if (!validate()) {
-      focusFirstInvalid(form);
-      return;
-    }
-    submit.disabled = true;
+  onValidSubmit(form, validate, async () => {
     const body = {
       name: nameInput.value, templateId: selected.id, lifetimeHours: Number(lifetime.value),
       ...Object.fromEntries(sizeFields.map(size => [size.name, Number(size.number.value)])),
     };
     const result = await api('/api/vms', { method: 'POST', body });
-    submit.disabled = false;
     if (result.ok) {
       app.flash(t('create.started', { name: body.name }));
       app.invalidateQuota();

@@ -1,6 +1,6 @@
 import { api } from '../api.js';
 import { h, icon } from '../dom.js';
-import { field, focusFirstInvalid, problemText, showErrors, showFieldErrors, wholeNumberProblem } from '../forms.js';
+import { field, focusFirstInvalid, onValidSubmit, problemText, showErrors, showFieldErrors, wholeNumberProblem } from '../forms.js';
 import { formatCpus, formatDate, formatDay, formatDisk, formatHours, formatMemory, formatNumber, templateLabel } from '../format.js';
 import { t } from '../i18n.js';
 
@@ -114,14 +114,7 @@ function requestForm(templates, onSent) {
     return showErrors(fields, errors);
   }
 
-  form.addEventListener('submit', async event => {
-    event.preventDefault();
-    general.hidden = true;
-    if (!validate()) {
-      focusFirstInvalid(form);
-      return;
-    }
-    submit.disabled = true;
+  onValidSubmit(form, validate, async () => {
     const isTemplate = resource.value === 'template';
     const result = await api('/api/requests', {
       method: 'POST',
@@ -133,7 +126,6 @@ function requestForm(templates, onSent) {
         reason: reason.value,
       },
     });
-    submit.disabled = false;
     if (result.ok) {
       form.reset();
       showAmountOrTemplate();
