@@ -32,6 +32,7 @@ export default async function vmsPage(root, app) {
   const showEmpty = () => { empty.hidden = cards.size > 0; };
 
   function followUp(machine) {
+    if (machine.consoleAvailable) followUps.delete(machine.id);
     const count = followUps.get(machine.id) ?? 0;
     if (machine.state !== 'running' || machine.consoleAvailable || machine.job || count >= consoleFollowUps) return;
     followUps.set(machine.id, count + 1);
