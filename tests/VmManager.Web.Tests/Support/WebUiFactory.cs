@@ -56,6 +56,7 @@ public sealed class WebUiFactory : WebApplicationFactory<Program>
         var client = new HttpClient(new HttpClientHandler { CookieContainer = new CookieContainer() }) { BaseAddress = new Uri(BaseUrl) };
         var response = await client.PostAsJsonAsync("/api/session", new { userName, password });
         Assert.True(response.IsSuccessStatusCode, $"login of {userName} failed: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
+        await client.AddAntiforgeryTokenAsync();
         return client;
     }
 
