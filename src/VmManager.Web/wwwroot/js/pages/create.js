@@ -4,7 +4,7 @@ import { field, focusFirstInvalid, group, onValidSubmit, problemText, showErrors
 import { formatCpus, formatDisk, formatHours, formatMemory, templateDescription, templateLabel } from '../format.js';
 import { t } from '../i18n.js';
 
-export const maxNameLength = 32;
+const maxNameLength = 32;
 const namePattern = /^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$/;
 
 // The sizes a user picks, with the template's range and the quota field that limits each.

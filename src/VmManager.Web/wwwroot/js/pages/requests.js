@@ -7,7 +7,7 @@ import { t } from '../i18n.js';
 export const maxReasonLength = 500;
 
 // What a request may ask for; amounts are in the API's units (MiB, GiB, hours), up to a sane maximum.
-export const resources = {
+const resources = {
   vms: { format: value => t('unit.vms', { value: formatNumber(value) }), max: 20 },
   cpus: { format: formatCpus, max: 64 },
   memoryMiB: { format: formatMemory, max: 262144 },
@@ -28,7 +28,7 @@ export function describeRequest(request, templates) {
     : String(request.resource);
 }
 
-export function requestStateBadge(state) {
+function requestStateBadge(state) {
   return h('span', { class: `state state-${state}` }, icon(state), h('span', {}, t(`requests.state.${state}`)));
 }
 
