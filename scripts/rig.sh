@@ -39,7 +39,8 @@ LOCK=/run/lock/vmm-rig.lock   # one lock per machine: libvirtd, the bridge and t
 
 PACKAGES=(libvirt-daemon-system libvirt-clients qemu-system-x86 qemu-utils vagrant vagrant-libvirt dnsmasq-base
           iptables ebtables slapd ldap-utils python3-aiosmtpd busybox-static bc sqlite3 openssl
-          openssh-client e2fsprogs xz-utils iproute2 procps util-linux)
+          openssh-client e2fsprogs xz-utils iproute2 procps util-linux
+          systemd prometheus)   # systemd-analyze (unit checks), promtool (metrics format checks)
 WEB_PACKAGES=(chromium nginx websockify)
 
 export LIBVIRT_DEFAULT_URI=qemu:///system

@@ -8,39 +8,45 @@ public static class AccountsExtensions
     public static WebApplicationBuilder AddAccounts(this WebApplicationBuilder builder)
     {
         var services = builder.Services;
-        services.AddOptions<AccountsOptions>().BindConfiguration(AccountsOptions.Section);
+        services.AddOptions<AccountsOptions>().BindConfiguration(AccountsOptions.Section).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<AccountsOptions>, AccountsOptionsValidator>();
+        services.AddOptions<QuotaOptions>().BindConfiguration(QuotaOptions.Section).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<QuotaOptions>, QuotaOptionsValidator>();
         services.AddOptions<LdapOptions>().BindConfiguration(LdapOptions.Section).ValidateOnStart();
         services.AddSingleton<IValidateOptions<LdapOptions>, LdapOptionsValidator>();
         services.AddSingleton<LdapDirectory>();
         services.AddSingleton<LocalAccountStore>();
         services.AddSingleton<Authenticator>();
+        services.AddSingleton<LoginThrottle>();
+        services.AddSingleton<SessionRevocations>();
+        services.AddSingleton<SessionStore>();
+        services.AddSingleton<AuditLog>();
+        services.AddSingleton<QuotaService>();
+        services.AddSingleton<UserVisibility>();
         services.AddHostedService<DemoAccounts>();
         services.AddHealthChecks().AddCheck<LdapHealthCheck>("ldap", tags: ["ready"]);
 
+        services.AddScoped<SessionCookieEvents>();
         services.AddAuthentication(CookieAuthenticationDefaults.AuthenticationScheme).AddCookie();
         services.AddOptions<CookieAuthenticationOptions>(CookieAuthenticationDefaults.AuthenticationScheme)
-            .Configure<IOptions<AccountsOptions>>((cookie, accounts) =>
+            .Configure<IOptions<AccountsOptions>, TimeProvider>((cookie, accounts, time) =>
             {
                 cookie.Cookie.Name = "vmm_session";
                 cookie.Cookie.HttpOnly = true;
                 cookie.Cookie.SameSite = SameSiteMode.Strict;
+                // Secure whenever the browser used HTTPS, including through nginx (X-Forwarded-Proto from a known proxy).
                 cookie.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
                 cookie.ExpireTimeSpan = TimeSpan.FromMinutes(accounts.Value.SessionMinutes);
-                cookie.SlidingExpiration = true;
-                // The UI is static pages over a JSON API: answer 401/403, never redirect.
-                cookie.Events.OnRedirectToLogin = context => WriteStatus(context.Response, StatusCodes.Status401Unauthorized);
-                cookie.Events.OnRedirectToAccessDenied = context => WriteStatus(context.Response, StatusCodes.Status403Forbidden);
+                // The sessions table decides; the cookie is reissued whenever that expiry slides (SessionCookieEvents).
+                cookie.SlidingExpiration = false;
+                cookie.TimeProvider = time;
+                cookie.EventsType = typeof(SessionCookieEvents);
             });
-        services.AddAuthorization();
+        services.AddAuthorizationBuilder().AddRolePolicies();
+        services.AddApiAntiforgery();
         return builder;
     }
 
-    public static IEndpointRouteBuilder MapAccounts(this IEndpointRouteBuilder endpoints) => endpoints.MapSessions();
-
-    private static Task WriteStatus(HttpResponse response, int status)
-    {
-        response.StatusCode = status;
-        return response.HttpContext.RequestServices.GetRequiredService<IProblemDetailsService>()
-            .WriteAsync(new ProblemDetailsContext { HttpContext = response.HttpContext }).AsTask();
-    }
+    public static IEndpointRouteBuilder MapAccounts(this IEndpointRouteBuilder endpoints) =>
+        endpoints.MapSessions().MapAudit().MapQuotas();
 }

@@ -10,6 +10,8 @@ public sealed class LdapDirectory
 {
     // OpenLDAP codes: 49 invalid credentials; 81 server down, 85 timeout, 91 connect error.
     private const int InvalidCredentials = 49;
+    private const int ConnectError = 91;
+    private const int StartTlsAttempts = 5;
     private static readonly Lock CaLock = new();
     private static string? _trustedCa;
     private readonly LdapOptions _options;
@@ -52,7 +54,11 @@ public sealed class LdapDirectory
         return true;
     });
 
-    /// <summary>The e-mail addresses of members of the given groups (for notifying teachers).</summary>
+    /// <summary>
+    /// The e-mail addresses of members of the given groups (for notifying teachers): groupOfNames members are
+    /// read by their DN (a base search works on every directory; OpenLDAP's entryDN filter does not exist in
+    /// Active Directory), posixGroup memberUid values are looked up under UserBaseDn.
+    /// </summary>
     public IReadOnlyList<string> MailsOfGroups(IEnumerable<string> groupNames) => Run(() =>
     {
         using var service = OpenBound(_options.BindDn!, _options.BindPassword!);
@@ -63,19 +69,33 @@ public sealed class LdapDirectory
             var groups = (SearchResponse)service.SendRequest(new SearchRequest(_options.GroupBaseDn, groupFilter, SearchScope.Subtree, "member", "memberUid"));
             foreach (SearchResultEntry entry in groups.Entries)
             {
-                var members = Values(entry, "member").Select(dn => $"(entryDN={LdapFilter.Escape(dn)})")
-                    .Concat(Values(entry, "memberUid").Select(uid => $"({_options.UserNameAttribute}={LdapFilter.Escape(uid)})"))
-                    .ToList();
-                if (members.Count == 0)
+                foreach (var memberDn in Values(entry, "member"))
                 {
-                    continue;
+                    mails.AddRange(MailsOf(service, new SearchRequest(memberDn, "(objectClass=*)", SearchScope.Base, _options.MailAttribute)));
                 }
-                var users = (SearchResponse)service.SendRequest(new SearchRequest(_options.UserBaseDn, $"(|{string.Concat(members)})", SearchScope.Subtree, _options.MailAttribute));
-                mails.AddRange(users.Entries.Cast<SearchResultEntry>().Select(user => Attribute(user, _options.MailAttribute)).OfType<string>());
+                foreach (var uid in Values(entry, "memberUid"))
+                {
+                    var filter = $"({_options.UserNameAttribute}={LdapFilter.Escape(uid)})";
+                    mails.AddRange(MailsOf(service, new SearchRequest(_options.UserBaseDn, filter, SearchScope.Subtree, _options.MailAttribute)));
+                }
             }
         }
         return (IReadOnlyList<string>)mails.Distinct(StringComparer.OrdinalIgnoreCase).ToList();
     });
+
+    /// <summary>A member whose entry was deleted (no referential integrity in the directory) is skipped, not an error.</summary>
+    private List<string> MailsOf(LdapConnection service, SearchRequest request)
+    {
+        try
+        {
+            var response = (SearchResponse)service.SendRequest(request);
+            return response.Entries.Cast<SearchResultEntry>().Select(user => Attribute(user, _options.MailAttribute)).OfType<string>().ToList();
+        }
+        catch (DirectoryOperationException ex) when (ex.Response?.ResultCode == ResultCode.NoSuchObject)
+        {
+            return [];
+        }
+    }
 
     private SearchResultEntry? FindUser(LdapConnection service, string userName)
     {
@@ -140,7 +160,7 @@ public sealed class LdapDirectory
             {
                 // On Linux the connection opens lazily; StartTLS needs it open, so read the root DSE first.
                 connection.SendRequest(new SearchRequest("", "(objectClass=*)", SearchScope.Base, "1.1"));
-                session.StartTransportLayerSecurity(null);
+                StartTls(session);
             }
             connection.Bind(new NetworkCredential(dn, password));
             return connection;
@@ -149,6 +169,27 @@ public sealed class LdapDirectory
         {
             connection.Dispose();
             throw;
+        }
+    }
+
+    /// <summary>
+    /// slapd answers a search before it stops counting it as outstanding, and refuses StartTLS while anything
+    /// is ("cannot start TLS when operations are outstanding", operationsError): about one connection in ten
+    /// on the rig. The refused request leaves the connection as it was, so asking again shortly is safe.
+    /// </summary>
+    private static void StartTls(LdapSessionOptions session)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                session.StartTransportLayerSecurity(null);
+                return;
+            }
+            catch (TlsOperationException ex) when (ex.Response?.ResultCode == ResultCode.OperationsError && attempt < StartTlsAttempts)
+            {
+                Thread.Sleep(attempt * 5);
+            }
         }
     }
 
@@ -169,7 +210,10 @@ public sealed class LdapDirectory
         }
         catch (LdapException ex) when (ex.ErrorCode != InvalidCredentials)
         {
-            throw new DirectoryUnavailableException($"the directory at {_options.Host}:{_options.EffectivePort} is unreachable ({ex.Message})", ex);
+            // A certificate the CA file does not vouch for surfaces as a plain connect error: say where to look.
+            var hint = ex.ErrorCode == ConnectError && _options.Security != LdapSecurity.None
+                ? "; if it is listening, check that Ldap:CaCertificatePath holds the CA that signed its certificate" : "";
+            throw new DirectoryUnavailableException($"the directory at {_options.Host}:{_options.EffectivePort} is unreachable ({ex.Message}){hint}", ex);
         }
         catch (LdapException ex)
         {

@@ -4,7 +4,8 @@ using Microsoft.Extensions.Configuration.Json;
 namespace VmManager.Daemon.Hosting;
 
 /// <summary>
-/// One JSON file (comments allowed), then secrets from systemd's credentials directory, then
+/// One JSON file (comments allowed), then secrets from systemd's credentials directory (or its
+/// credential store when run outside the service), then
 /// <c>VMMANAGER__Section__Key</c> environment variables. Without any file the embedded demo
 /// defaults apply, so a fresh checkout runs with one command.
 /// </summary>
@@ -13,6 +14,16 @@ public static class DaemonConfiguration
     public const string DefaultPath = "/etc/vm-manager/vm-manager.json";
     public const string PathVariable = "VMMANAGER_CONFIG";
     public const string EnvironmentPrefix = "VMMANAGER__";
+
+    /// <summary>systemd's credential store, where vm_manager.service's LoadCredential= lines read the secrets.</summary>
+    public const string CredentialStore = "/etc/credstore";
+
+    /// <summary>Secret config keys and their file in <see cref="CredentialStore"/>, as in vm_manager.service.</summary>
+    public static IReadOnlyDictionary<string, string> CredentialFiles { get; } = new Dictionary<string, string>
+    {
+        ["Ldap:BindPassword"] = "vm-manager.ldap-bind-password",
+        ["Mail:Password"] = "vm-manager.mail-password",
+    };
 
     public static string? ConfigFileFrom(string[] args)
     {
@@ -50,8 +61,36 @@ public static class DaemonConfiguration
             // systemd LoadCredential= files named like Ldap__BindPassword become Ldap:BindPassword.
             configuration.AddKeyPerFile(credentials, optional: true);
         }
+        else
+        {
+            configuration.AddInMemoryCollection(StoredSecrets());
+        }
         configuration.AddEnvironmentVariables(EnvironmentPrefix);
         return demo;
+    }
+
+    /// <summary>
+    /// Outside the service (an admin running vm-manager check-config or users add as root), the
+    /// secrets the unit's LoadCredential= lines would hand over, read from the same credential store.
+    /// The daemon's user cannot read the store: under systemd only $CREDENTIALS_DIRECTORY counts.
+    /// </summary>
+    private static Dictionary<string, string?> StoredSecrets()
+    {
+        var secrets = new Dictionary<string, string?>();
+        foreach (var (key, file) in CredentialFiles)
+        {
+            var path = Path.Combine(CredentialStore, file);
+            try
+            {
+                // As KeyPerFile: the value without the line end an editor may leave.
+                secrets[key] = File.ReadAllText(path).TrimEnd('\n').TrimEnd('\r');
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                // Not set, or not ours to read: the options validation names what is missing.
+            }
+        }
+        return secrets;
     }
 
     /// <summary>ConfigurationManager reads a source as it is added: a syntax error surfaces here, as one line.</summary>

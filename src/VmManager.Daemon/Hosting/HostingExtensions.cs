@@ -41,6 +41,11 @@ public static class HostingExtensions
         services.AddExceptionHandler<BadRequestExceptionHandler>();
         // Bad JSON throws in every environment so the handler above turns it into problem details.
         services.Configure<RouteHandlerOptions>(routes => routes.ThrowOnBadRequest = true);
+
+        services.AddOptions<MetricsOptions>().BindConfiguration(MetricsOptions.Section).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<MetricsOptions>, MetricsOptionsValidator>();
+        services.AddSingleton<VmManagerMetrics>();
+        services.AddSingleton<PrometheusExporter>();
         return builder;
     }
 

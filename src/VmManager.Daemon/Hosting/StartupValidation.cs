@@ -11,9 +11,27 @@ public static class StartupValidation
     /// </summary>
     public static void ValidateStartup(this WebApplication app)
     {
+        app.Services.ValidateOptions();
+        app.Services.GetRequiredService<DatabaseMigrator>().Migrate();
+    }
+
+    /// <summary>Every option registered with ValidateOnStart; the first failure as a <see cref="StartupException"/>.</summary>
+    public static void ValidateOptions(this IServiceProvider services) =>
+        OneLine(() => services.GetRequiredService<IStartupValidator>().Validate());
+
+    /// <summary>One section only, with the same one-line failure (for commands that must work while another section is broken).</summary>
+    public static T GetValidOptions<T>(this IServiceProvider services) where T : class
+    {
+        T? value = null;
+        OneLine(() => value = services.GetRequiredService<IOptions<T>>().Value);
+        return value!;
+    }
+
+    private static void OneLine(Action validate)
+    {
         try
         {
-            app.Services.GetRequiredService<IStartupValidator>().Validate();
+            validate();
         }
         catch (Exception ex) when (FirstFailure(ex) is { } invalid)
         {
@@ -23,7 +41,6 @@ public static class StartupValidation
                 ? new StartupException(failure[..separator], failure[(separator + 2)..], ex)
                 : new StartupException(invalid.OptionsType.Name, failure, ex);
         }
-        app.Services.GetRequiredService<DatabaseMigrator>().Migrate();
     }
 
     private static OptionsValidationException? FirstFailure(Exception ex) => ex switch

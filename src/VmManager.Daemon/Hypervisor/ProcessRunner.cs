@@ -22,6 +22,14 @@ public sealed record CommandResult(int ExitCode, string Output, TimeSpan Duratio
 
     /// <summary>The last non-empty line of output, which for virsh and vagrant is the error message.</summary>
     public string LastLine => Output.TrimEnd().Split('\n')[^1].Trim();
+
+    /// <summary>
+    /// What went wrong, in one line: a Ruby crash prints its message on the first line of the
+    /// backtrace ("file.rb:12:in `m': message (Class)") and then many "from …" lines.
+    /// </summary>
+    public string ErrorSummary => Output.Split('\n').Select(line => line.Trim())
+        .FirstOrDefault(line => line.Contains(".rb:", StringComparison.Ordinal) && !line.StartsWith("from ", StringComparison.Ordinal))
+        ?? LastLine;
 }
 
 /// <summary>The command ran past its timeout; its whole process tree was killed.</summary>

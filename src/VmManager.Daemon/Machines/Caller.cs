@@ -3,12 +3,16 @@ using VmManager.Daemon.Accounts;
 
 namespace VmManager.Daemon.Machines;
 
-/// <summary>Who is asking, and what that lets them see and do with a VM.</summary>
-public sealed record Caller(string UserName, Role Role)
+/// <summary>Who is asking (and from where, for the audit log), and what that lets them see and do with a VM.</summary>
+public sealed record Caller(string UserName, Role Role, string? Address = null)
 {
-    public static Caller From(ClaimsPrincipal principal) => new(
-        principal.Identity?.Name ?? throw new InvalidOperationException("unauthenticated caller"),
-        Enum.TryParse<Role>(principal.FindFirstValue(ClaimTypes.Role), out var role) ? role : Role.Student);
+    /// <summary>Jobs the daemon queues itself (lease expiry, reconciliation) run as this caller.</summary>
+    public static readonly Caller System = new("system", Role.Admin);
+
+    public static Caller From(HttpContext context) => new(
+        context.User.Identity?.Name ?? throw new InvalidOperationException("unauthenticated caller"),
+        Enum.TryParse<Role>(context.User.FindFirstValue(ClaimTypes.Role), out var role) ? role : Role.Student,
+        context.ClientAddress());
 
     public bool IsOwner(Machine machine) => machine.Owner == UserName;
 

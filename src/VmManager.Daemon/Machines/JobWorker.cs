@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Options;
+using VmManager.Daemon.Hosting;
 using VmManager.Daemon.Hypervisor;
 
 namespace VmManager.Daemon.Machines;
@@ -13,6 +14,7 @@ public sealed class JobWorker(
     MachineStore store,
     MachineOperations operations,
     ICommandRunner runner,
+    VmManagerMetrics metrics,
     MachineEvents events,
     JobSignal signal,
     IOptions<MachinesOptions> options,
@@ -27,6 +29,7 @@ public sealed class JobWorker(
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        metrics.ObserveVms(store.CountByState);
         if (Directory.Exists(options.Value.VmRoot))
         {
             runner.KillStrays(options.Value.VmRoot);
@@ -125,6 +128,7 @@ public sealed class JobWorker(
         progress.Flush();
         store.SetState(machine.Id, state, error);
         store.Finish(job.Id, error is null, error);
+        metrics.JobFinished(job.Kind, error is null ? JobStates.Succeeded : JobStates.Failed, time.GetUtcNow() - (store.FindJob(job.Id)?.StartedAt ?? time.GetUtcNow()));
         if (error is null)
         {
             logger.LogInformation("Job {JobId}: {Kind} VM {MachineId} succeeded", job.Id, job.Kind, machine.Id);

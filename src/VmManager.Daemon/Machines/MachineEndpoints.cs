@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
-using System.Security.Claims;
 using Microsoft.AspNetCore.Http.HttpResults;
+
+using VmManager.Daemon.Accounts;
 
 namespace VmManager.Daemon.Machines;
 
@@ -10,48 +11,60 @@ public static class MachineEndpoints
     {
         endpoints.MapGet("/api/templates", (MachineService machines) => TypedResults.Ok(machines.Templates.Select(t => new TemplateView(
                 t.Id, t.LabelFr, t.LabelEn, t.DescriptionFr, t.DescriptionEn, t.Os.ToString().ToLowerInvariant(), t.Cpus, t.MemoryMiB, t.DiskGiB, t.LifetimeHours))))
-            .RequireAuthorization().WithTags("Machines").WithSummary("The catalogue of VM templates.");
+            .RequireAuthorization(Policies.Student).WithTags("Machines").WithSummary("The catalogue of VM templates.");
 
-        var vms = endpoints.MapGroup("/api/vms").RequireAuthorization().WithTags("Machines");
-        vms.MapGet("/", (ClaimsPrincipal user, MachineService machines, string? scope) =>
-                TypedResults.Ok(machines.List(Caller.From(user), scope == "all")))
+        var vms = endpoints.MapGroup("/api/vms").RequireAuthorization(Policies.Student).RequireAntiforgeryToken().WithTags("Machines");
+        vms.MapGet("/", (HttpContext context, MachineService machines, string? scope) =>
+                TypedResults.Ok(machines.List(Caller.From(context), scope == "all")))
             .WithSummary("My VMs, or with scope=all every VM a teacher or admin may see.");
         vms.MapGet("/events", Events).WithSummary("Server-sent events: a VM's state or job step changed.");
-        vms.MapGet("/{id}", (string id, ClaimsPrincipal user, MachineService machines) =>
-                machines.FindVisible(Caller.From(user), id) is { } machine ? Results.Ok(machines.View(machine)) : NotFound())
+        vms.MapGet("/{id}", (string id, HttpContext context, MachineService machines) =>
+                machines.FindVisible(Caller.From(context), id) is { } machine ? Results.Ok(machines.View(machine)) : NotFound())
             .WithSummary("One VM.");
         vms.MapPost("/", CreateAsync).WithSummary("Create a VM: answers 202 at once with the queued job.");
-        vms.MapPost("/{id}/start", (string id, ClaimsPrincipal user, MachineService machines) => Act(id, JobKinds.Start, user, machines)).WithSummary("Start.");
-        vms.MapPost("/{id}/stop", (string id, ClaimsPrincipal user, MachineService machines) => Act(id, JobKinds.Stop, user, machines))
+        vms.MapPost("/{id}/start", (string id, HttpContext context, MachineService machines) => Act(id, JobKinds.Start, context, machines)).WithSummary("Start.");
+        vms.MapPost("/{id}/stop", (string id, HttpContext context, MachineService machines) => Act(id, JobKinds.Stop, context, machines))
             .WithSummary("Shut down (ACPI), forced off after the configured timeout.");
-        vms.MapPost("/{id}/force-off", (string id, ClaimsPrincipal user, MachineService machines) => Act(id, JobKinds.ForceOff, user, machines)).WithSummary("Power off at once (admins).");
-        vms.MapPost("/{id}/reboot", (string id, ClaimsPrincipal user, MachineService machines) => Act(id, JobKinds.Reboot, user, machines)).WithSummary("Reboot.");
-        vms.MapDelete("/{id}", (string id, ClaimsPrincipal user, MachineService machines) => Act(id, JobKinds.Delete, user, machines)).WithSummary("Delete the VM and its disks.");
-        vms.MapPost("/{id}/extend", (string id, ExtendLeaseRequest request, ClaimsPrincipal user, MachineService machines) =>
-                Guarded(id, user, machines, machine => Results.Ok(machines.Extend(Caller.From(user), machine, request))))
+        vms.MapPost("/{id}/force-off", (string id, HttpContext context, MachineService machines) => Act(id, JobKinds.ForceOff, context, machines)).WithSummary("Power off at once (admins).");
+        vms.MapPost("/{id}/reboot", (string id, HttpContext context, MachineService machines) => Act(id, JobKinds.Reboot, context, machines)).WithSummary("Reboot.");
+        vms.MapDelete("/{id}", (string id, HttpContext context, MachineService machines) => Act(id, JobKinds.Delete, context, machines)).WithSummary("Delete the VM and its disks.");
+        vms.MapPost("/{id}/extend", (string id, ExtendLeaseRequest request, HttpContext context, MachineService machines) =>
+                Guarded(id, context, machines, machine => Results.Ok(machines.Extend(Caller.From(context), machine, request))))
             .WithSummary("Extend the lease to one of the template's lifetimes from now.");
-        vms.MapGet("/{id}/log", (string id, ClaimsPrincipal user, MachineService machines) =>
-                Guarded(id, user, machines, machine => Results.Text(machines.Log(machine), "text/plain; charset=utf-8")))
+        vms.MapGet("/{id}/log", (string id, HttpContext context, MachineService machines) =>
+                Guarded(id, context, machines, machine => Results.Text(machines.Log(machine), "text/plain; charset=utf-8")))
             .WithSummary("The output of every operation on this VM.");
-        vms.MapGet("/{id}/credentials", (string id, ClaimsPrincipal user, MachineService machines) =>
-                Guarded(id, user, machines, machine => Caller.From(user).IsOwner(machine)
-                    ? Results.Ok(machines.CredentialsOf(machine))
+        vms.MapGet("/{id}/credentials", (string id, HttpContext context, MachineService machines) =>
+                Guarded(id, context, machines, machine => Caller.From(context).IsOwner(machine)
+                    ? Results.Ok(machines.CredentialsOf(Caller.From(context), machine))
                     : Results.Problem(title: "Only the VM's owner can see its password", statusCode: StatusCodes.Status403Forbidden)))
             .WithSummary("The generated login of the VM (owner only).");
 
-        endpoints.MapGet("/api/jobs/{id:long}", (long id, ClaimsPrincipal user, MachineStore store, MachineService machines) =>
-                store.FindJob(id) is { } job && machines.FindVisibleIncludingDeleted(Caller.From(user), job.MachineId)
+        var admin = endpoints.MapGroup("/api/admin").RequireAuthorization(Policies.Admin).WithTags("Admin");
+        admin.MapGet("/jobs", (MachineStore store, int? limit) => TypedResults.Ok(store.RecentJobs(Math.Clamp(limit ?? 100, 1, 1000)).Select(JobView.From)))
+            .WithSummary("The job queue: the most recent jobs, newest first.");
+        admin.MapGet("/hypervisor", (Reconciler reconciler, MachineRuntimeCache runtime) => TypedResults.Ok(new
+            {
+                reconciler.UnknownDomains,
+                reconciler.LastPass,
+                runtime.RefreshedAt,
+                Domains = runtime.Domains.Count,
+            }))
+            .WithSummary("Domains on the host that VmManager does not manage, and when it last looked.");
+
+        endpoints.MapGet("/api/jobs/{id:long}", (long id, HttpContext context, MachineStore store, MachineService machines) =>
+                store.FindJob(id) is { } job && machines.FindVisibleIncludingDeleted(Caller.From(context), job.MachineId)
                     ? Results.Ok(JobView.From(job))
                     : NotFound())
-            .RequireAuthorization().WithTags("Machines").WithSummary("One job's status.");
+            .RequireAuthorization(Policies.Student).WithTags("Machines").WithSummary("One job's status.");
         return endpoints;
     }
 
-    private static async Task<IResult> CreateAsync(CreateMachineRequest request, ClaimsPrincipal user, MachineService machines, CancellationToken cancellationToken)
+    private static async Task<IResult> CreateAsync(CreateMachineRequest request, HttpContext context, MachineService machines, CancellationToken cancellationToken)
     {
         try
         {
-            var accepted = await machines.CreateAsync(Caller.From(user), request, cancellationToken);
+            var accepted = await machines.CreateAsync(Caller.From(context), request, cancellationToken);
             return TypedResults.Accepted($"/api/jobs/{accepted.Job.Id}", accepted);
         }
         catch (InvalidRequestException ex)
@@ -62,19 +75,23 @@ public static class MachineEndpoints
         {
             return TypedResults.Problem(title: ex.Title, detail: ex.Message, statusCode: StatusCodes.Status409Conflict);
         }
+        catch (QuotaExceededException ex)
+        {
+            return ex.ToProblem();
+        }
     }
 
-    private static IResult Act(string id, string kind, ClaimsPrincipal user, MachineService machines) =>
-        Guarded(id, user, machines, machine =>
+    private static IResult Act(string id, string kind, HttpContext context, MachineService machines) =>
+        Guarded(id, context, machines, machine =>
         {
-            var job = machines.Act(Caller.From(user), machine, kind);
+            var job = machines.Act(Caller.From(context), machine, kind);
             return TypedResults.Accepted($"/api/jobs/{job.Id}", JobView.From(job));
         });
 
     /// <summary>404 for what the caller cannot see, 403 for what they see but may not do, 409 while busy.</summary>
-    private static IResult Guarded(string id, ClaimsPrincipal user, MachineService machines, Func<Machine, IResult> action)
+    private static IResult Guarded(string id, HttpContext context, MachineService machines, Func<Machine, IResult> action)
     {
-        if (machines.FindVisible(Caller.From(user), id) is not { } machine)
+        if (machines.FindVisible(Caller.From(context), id) is not { } machine)
         {
             return NotFound();
         }
@@ -94,6 +111,10 @@ public static class MachineEndpoints
         {
             return TypedResults.Problem(title: "You may not do this with this VM", statusCode: StatusCodes.Status403Forbidden);
         }
+        catch (QuotaExceededException ex)
+        {
+            return ex.ToProblem();
+        }
         catch (MachineBusyException ex)
         {
             return TypedResults.Problem(title: "Another operation is in progress on this VM", detail: ex.Message,
@@ -101,9 +122,9 @@ public static class MachineEndpoints
         }
     }
 
-    private static ServerSentEventsResult<MachineChanged> Events(ClaimsPrincipal user, MachineEvents events, CancellationToken cancellationToken)
+    private static ServerSentEventsResult<MachineChanged> Events(HttpContext context, MachineEvents events, CancellationToken cancellationToken)
     {
-        var caller = Caller.From(user);
+        var caller = Caller.From(context);
         return TypedResults.ServerSentEvents(Visible(caller, events, cancellationToken), "machine");
     }
 
@@ -111,7 +132,7 @@ public static class MachineEndpoints
     {
         await foreach (var change in events.SubscribeAsync(cancellationToken))
         {
-            if (change.Owner == caller.UserName || caller.Role >= Accounts.Role.Teacher)
+            if (change.Owner == caller.UserName || caller.Role >= Role.Teacher)
             {
                 yield return change;
             }

@@ -10,9 +10,6 @@ public static partial class MachineNames
     public const int MaxNameLength = 32;
     private const string IdAlphabet = "abcdefghijklmnopqrstuvwxyz234567";
 
-    /// <summary>Domains, volumes and folders we own all carry this prefix; anything else on the host is never touched.</summary>
-    public const string DomainPrefix = "vmm_";
-
     /// <summary>Lower-case letters, digits and inner hyphens, like a host name: safe everywhere it goes.</summary>
     public static string? NameProblem(string? name) => name switch
     {
@@ -33,18 +30,6 @@ public static partial class MachineNames
     });
 
     public static bool IsId(string? id) => id is { Length: 10 } && id.All(IdAlphabet.Contains);
-
-    /// <summary>vagrant-libvirt names the domain "&lt;prefix&gt;default" and its disk "&lt;prefix&gt;default.img".</summary>
-    public static string DomainPrefixFor(string machineId) => $"{DomainPrefix}{machineId}_";
-
-    public static string DomainNameFor(string machineId) => DomainPrefixFor(machineId) + "default";
-
-    /// <summary>The machine id inside one of our domain or volume names, or null for anything else.</summary>
-    public static string? MachineIdOf(string domainOrVolume) =>
-        domainOrVolume.StartsWith(DomainPrefix, StringComparison.Ordinal) && domainOrVolume.Length > DomainPrefix.Length + 10
-        && domainOrVolume[DomainPrefix.Length + 10] == '_' && IsId(domainOrVolume.Substring(DomainPrefix.Length, 10))
-            ? domainOrVolume.Substring(DomainPrefix.Length, 10)
-            : null;
 
     /// <summary>
     /// The user's folder under student_vms: the user name itself when it is plain ASCII, otherwise a

@@ -14,6 +14,7 @@ public sealed class MachineOperations(
     Vagrant vagrant,
     Virsh virsh,
     CredentialVault vault,
+    DomainNaming naming,
     IOptions<MachinesOptions> machinesOptions,
     IOptions<HypervisorOptions> hypervisorOptions,
     TimeProvider time)
@@ -44,7 +45,7 @@ public sealed class MachineOperations(
             ?? throw new JobFailedException($"template '{machine.TemplateId}' is no longer in the catalogue", MachineStates.Failed);
         progress.Step("writing the Vagrantfile");
         Directory.CreateDirectory(machine.Folder);
-        var spec = new VagrantfileSpec(template, MachineNames.DomainPrefixFor(machine.Id), machine.Cpus, machine.MemoryMib, machine.DiskGib, machine.Owner);
+        var spec = new VagrantfileSpec(template, naming.DomainPrefixFor(machine.Id), machine.Cpus, machine.MemoryMib, machine.DiskGib, machine.Owner);
         await File.WriteAllTextAsync(Path.Combine(machine.Folder, "Vagrantfile"), VagrantfileRenderer.Render(spec, hypervisorOptions.Value), cancellationToken);
 
         progress.Step("vagrant up");
@@ -53,7 +54,7 @@ public sealed class MachineOperations(
         {
             var result = await vagrant.UpAsync(machine.Folder, vault.Unprotect(machine.PasswordProtected),
                 TimeSpan.FromSeconds(Options.CreateTimeoutSeconds), progress.Line, cancellationToken);
-            failure = result.Succeeded ? null : $"vagrant up failed: {result.LastLine}";
+            failure = result.Succeeded ? null : $"vagrant up failed: {result.ErrorSummary}";
         }
         catch (CommandTimeoutException ex)
         {
@@ -159,7 +160,7 @@ public sealed class MachineOperations(
             await virsh.DestroyAsync(machine.DomainName, cancellationToken);
             await virsh.UndefineWithStorageAsync(machine.DomainName, cancellationToken);
         }
-        foreach (var volume in (await virsh.VolumesAsync(cancellationToken)).Where(v => MachineNames.MachineIdOf(v) == machine.Id))
+        foreach (var volume in (await virsh.VolumesAsync(cancellationToken)).Where(v => naming.MachineIdOf(v) == machine.Id))
         {
             await virsh.DeleteVolumeAsync(volume, cancellationToken);
         }

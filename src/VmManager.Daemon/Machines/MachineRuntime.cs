@@ -58,6 +58,7 @@ public sealed class MachineRuntimeMonitor(
 
     public async Task RefreshAsync(CancellationToken cancellationToken)
     {
+        var observedAt = time.GetUtcNow();
         var stats = await virsh.AllDomainStatsAsync(cancellationToken);
         var domains = new Dictionary<string, MachineRuntime>();
         foreach (var domain in stats)
@@ -96,7 +97,7 @@ public sealed class MachineRuntimeMonitor(
                 _ => null,
             };
             if (observed is not null && machine.State is MachineStates.Running or MachineStates.Stopped && observed != machine.State
-                && store.SetObservedState(machine.Id, machine.State, observed))
+                && store.SetObservedState(machine.Id, machine.State, observed, observedAt))
             {
                 events.Publish(new MachineChanged(machine.Id, machine.Owner, observed, null, null));
             }

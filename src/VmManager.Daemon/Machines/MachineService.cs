@@ -1,5 +1,6 @@
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Options;
+using VmManager.Daemon.Accounts;
 using VmManager.Daemon.Hypervisor;
 
 namespace VmManager.Daemon.Machines;
@@ -27,8 +28,11 @@ public sealed class MachineService(
     MachineRuntimeCache runtime,
     BoxCatalog boxes,
     CredentialVault vault,
+    DomainNaming naming,
     MachineEvents events,
     JobSignal signal,
+    QuotaService quotas,
+    AuditLog audit,
     IOptions<MachinesOptions> options,
     TimeProvider time)
 {
@@ -39,7 +43,7 @@ public sealed class MachineService(
     public IReadOnlyList<MachineView> List(Caller caller, bool everyone)
     {
         var active = store.ActiveJobs();
-        return store.ListLive(everyone && caller.Role >= Accounts.Role.Teacher ? null : caller.UserName)
+        return store.ListLive(everyone && caller.Role >= Role.Teacher ? null : caller.UserName)
             .Select(machine => View(machine, active.GetValueOrDefault(machine.Id)))
             .ToList();
     }
@@ -76,7 +80,7 @@ public sealed class MachineService(
             MemoryMib = memory,
             DiskGib = disk,
             State = MachineStates.Creating,
-            DomainName = MachineNames.DomainNameFor(id),
+            DomainName = naming.DomainNameFor(id),
             Folder = Path.Combine(Path.GetFullPath(options.Value.VmRoot), MachineNames.UserFolder(caller.UserName), id),
             LoginUser = template.Os == OsFamily.Windows ? caller.UserName : template.LoginUser,
             PasswordProtected = vault.Protect(CredentialVault.GeneratePassword()),
@@ -88,7 +92,12 @@ public sealed class MachineService(
         {
             job = store.InWriteTransaction((connection, transaction) =>
             {
+                // A new VM boots at once, so it takes a running slot too. Inside the write lock, so
+                // parallel creates see each other.
+                quotas.EnsureAllows(connection, transaction, caller.UserName, caller.Role, new ResourceDemand(1, cpus, memory, disk, 1));
                 MachineStore.InsertMachine(connection, transaction, machine);
+                audit.Record(connection, transaction, caller.UserName, AuditActions.VmCreate, id, AuditOutcomes.Success,
+                    $"{machine.Name} ({template.Id}, {cpus} vCPU, {memory} MiB, {disk} GiB, {lifetime} h)", caller.Address);
                 return store.Enqueue(connection, transaction, id, JobKinds.Create, caller.UserName);
             });
         }
@@ -114,7 +123,13 @@ public sealed class MachineService(
         }
         var job = store.InWriteTransaction((connection, transaction) =>
         {
+            if (kind == JobKinds.Start)
+            {
+                quotas.EnsureAllows(connection, transaction, machine.Owner, OwnerRole(caller, machine), new ResourceDemand(0, 0, 0, 0, 1));
+            }
             var queued = store.Enqueue(connection, transaction, machine.Id, kind, caller.UserName);
+            audit.Record(connection, transaction, caller.UserName, AuditActions.ForJob(kind), machine.Id, AuditOutcomes.Success,
+                $"{machine.Owner}/{machine.Name}", caller.Address);
             if (kind == JobKinds.Delete)
             {
                 MachineStore.SetStateInTransaction(connection, transaction, machine.Id, MachineStates.Deleting);
@@ -129,7 +144,7 @@ public sealed class MachineService(
     /// <summary>The owner picks a new lifetime from the template's list, counted from now; a lease never shrinks.</summary>
     public MachineView Extend(Caller caller, Machine machine, ExtendLeaseRequest request)
     {
-        if (!caller.IsOwner(machine) && caller.Role != Accounts.Role.Admin)
+        if (!caller.IsOwner(machine) && caller.Role != Role.Admin)
         {
             throw new UnauthorizedAccessException($"{caller.UserName} may not extend this VM");
         }
@@ -143,14 +158,30 @@ public sealed class MachineService(
         if (expiresAt > machine.ExpiresAt)
         {
             store.SetExpiry(machine.Id, expiresAt);
+            audit.Record(caller.UserName, AuditActions.VmExtend, machine.Id, AuditOutcomes.Success, $"until {expiresAt:u}", caller.Address);
         }
         return View(store.Find(machine.Id)!);
     }
 
-    public Credentials CredentialsOf(Machine machine) => new(machine.LoginUser, vault.Unprotect(machine.PasswordProtected));
+    public Credentials CredentialsOf(Caller caller, Machine machine)
+    {
+        audit.Record(caller.UserName, AuditActions.VmCredentials, machine.Id, AuditOutcomes.Success, null, caller.Address);
+        try
+        {
+            return new(machine.LoginUser, vault.Unprotect(machine.PasswordProtected));
+        }
+        catch (System.Security.Cryptography.CryptographicException)
+        {
+            // Restored without the keys/ folder, or the keys were replaced: the password cannot be read back.
+            throw new ConflictException("Password unavailable", "This VM's password was encrypted with keys this server no longer has; an administrator must restore the keys folder.");
+        }
+    }
 
     public string Log(Machine machine) => string.Concat(store.JobOutputs(machine.Id)
         .Select(job => $"##### job {job.Id}: {job.Kind}\n{job.Output}\n"));
+
+    /// <summary>Quotas are the owner's: an admin starting a student's VM uses the student's running slots.</summary>
+    private static Role OwnerRole(Caller caller, Machine machine) => caller.IsOwner(machine) ? caller.Role : Role.Student;
 
     private (MachineTemplate Template, int Cpus, int Memory, int Disk, int Lifetime) Validate(CreateMachineRequest request)
     {

@@ -65,6 +65,12 @@ public sealed class MachineStore(Database database, TimeProvider time)
             new { owner }).AsList();
     }
 
+    public IReadOnlyList<(string State, long Count)> CountByState()
+    {
+        using var connection = database.Open();
+        return connection.Query<(string, long)>("SELECT state, COUNT(*) FROM machines WHERE state NOT IN ('deleted', 'gone') GROUP BY state").AsList();
+    }
+
     public IReadOnlyList<Machine> ListAll()
     {
         using var connection = database.Open();
@@ -82,20 +88,30 @@ public sealed class MachineStore(Database database, TimeProvider time)
             new { id, state, lastError, now = time.GetUtcNow() });
     }
 
-    /// <summary>Changes the power state only if no job is active (a job's own result wins).</summary>
-    public bool SetObservedState(string id, string from, string to)
+    /// <summary>
+    /// Changes the power state seen at <paramref name="observedAt"/> only if no job is active or finished
+    /// since: a job's own result is newer than what libvirt said before it ended.
+    /// </summary>
+    public bool SetObservedState(string id, string from, string to, DateTimeOffset observedAt)
     {
         using var connection = database.Open();
         return connection.Execute(
-            "UPDATE machines SET state = @to WHERE id = @id AND state = @from AND NOT EXISTS (SELECT 1 FROM jobs WHERE machine_id = @id AND state IN ('queued', 'running'))",
-            new { id, from, to }) == 1;
+            """
+            UPDATE machines SET state = @to WHERE id = @id AND state = @from
+              AND NOT EXISTS (SELECT 1 FROM jobs WHERE machine_id = @id AND (state IN ('queued', 'running') OR finished_at >= @observedAt))
+            """,
+            new { id, from, to, observedAt }) == 1;
     }
 
     public void SetExpiry(string id, DateTimeOffset expiresAt)
     {
         using var connection = database.Open();
-        connection.Execute("UPDATE machines SET expires_at = @expiresAt WHERE id = @id", new { id, expiresAt });
+        SetExpiry(connection, null, id, expiresAt);
     }
+
+    /// <summary>Inside the caller's transaction (an approved lifetime request).</summary>
+    public static void SetExpiry(IDbConnection connection, IDbTransaction? transaction, string id, DateTimeOffset expiresAt) =>
+        connection.Execute("UPDATE machines SET expires_at = @expiresAt WHERE id = @id", new { id, expiresAt }, transaction);
 
     public Job? FindJob(long id)
     {

@@ -10,6 +10,7 @@ public static class MachinesExtensions
         services.AddOptions<MachinesOptions>().BindConfiguration(MachinesOptions.Section).ValidateOnStart();
         services.AddSingleton<IValidateOptions<MachinesOptions>, MachinesOptionsValidator>();
         services.AddSingleton<MachineStore>();
+        services.AddSingleton<DomainNaming>();
         services.AddSingleton<MachineEvents>();
         services.AddSingleton<JobSignal>();
         services.AddSingleton<CredentialVault>();
@@ -17,6 +18,8 @@ public static class MachinesExtensions
         services.AddSingleton<MachineRuntimeCache>();
         services.AddSingleton<MachineOperations>();
         services.AddSingleton<MachineService>();
+        services.AddSingleton<Consoles.IConsoleTargets, MachineConsoleTargets>();
+        services.AddHealthChecks().AddCheck<TemplateHealthCheck>("templates", tags: ["ready"]);
         // Order matters at start: the worker requeues interrupted jobs before the reconciler's first pass.
         services.AddSingleton<JobWorker>();
         services.AddHostedService(provider => provider.GetRequiredService<JobWorker>());

@@ -62,6 +62,9 @@ public sealed class MachinesOptions
 {
     public const string Section = "Machines";
 
+    /// <summary>Starts the names of every domain and disk this instance creates; give each instance sharing a libvirt its own.</summary>
+    public string NamePrefix { get; set; } = "vmm";
+
     /// <summary>Per-user folders student_vms/&lt;user&gt;/&lt;vm-id&gt;/ with each VM's Vagrantfile.</summary>
     public string VmRoot { get; set; } = "/var/lib/vm-manager/student_vms";
 

@@ -25,6 +25,10 @@ public sealed partial class MachinesOptionsValidator : IValidateOptions<Machines
         {
             yield return $"{Section}:VmRoot: '{Path.GetFullPath(options.VmRoot)}' {problem}";
         }
+        if (!NamePrefix().IsMatch(options.NamePrefix))
+        {
+            yield return $"{Section}:NamePrefix: '{options.NamePrefix}' must be a lower-case letter followed by up to 15 lower-case letters or digits";
+        }
         if (options.MaxConcurrentOperations is < 1 or > 16)
         {
             yield return $"{Section}:MaxConcurrentOperations: must be between 1 and 16";
@@ -131,4 +135,7 @@ public sealed partial class MachinesOptionsValidator : IValidateOptions<Machines
 
     [GeneratedRegex("^[a-z_][a-z0-9_-]{0,31}\\z")]
     private static partial Regex LoginUser();
+
+    [GeneratedRegex(@"^[a-z][a-z0-9]{0,15}\z")]
+    private static partial Regex NamePrefix();
 }

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Options;
+using VmManager.Daemon.Accounts;
 using VmManager.Daemon.Hypervisor;
 
 namespace VmManager.Daemon.Machines;
@@ -19,9 +20,11 @@ public sealed record ReconcileReport(
 public sealed class Reconciler(
     MachineStore store,
     MachineOperations operations,
+    DomainNaming naming,
     Virsh virsh,
     MachineEvents events,
     JobSignal signal,
+    AuditLog audit,
     IOptions<MachinesOptions> options,
     TimeProvider time,
     ILogger<Reconciler> logger) : BackgroundService
@@ -30,6 +33,8 @@ public sealed class Reconciler(
     private readonly SemaphoreSlim _oneAtATime = new(1, 1);
 
     public IReadOnlyList<string> UnknownDomains { get; private set; } = [];
+
+    public DateTimeOffset? LastPass { get; private set; }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -63,17 +68,11 @@ public sealed class Reconciler(
 
     private async Task<ReconcileReport> PassAsync(CancellationToken cancellationToken)
     {
-        var machines = store.ListAll().ToDictionary(machine => machine.Id);
-        var active = store.ActiveJobs();
-        bool Busy(string id) => active.ContainsKey(id);
-        bool Live(string id) => machines.TryGetValue(id, out var machine) && !MachineStates.IsFinal(machine.State) && machine.State != MachineStates.Failed;
-
         var domains = (await virsh.AllDomainStatsAsync(cancellationToken)).Select(domain => domain.Name).ToHashSet();
         var removedDomains = new List<string>();
         foreach (var domain in domains)
         {
-            var id = MachineNames.MachineIdOf(domain);
-            if (id is not null && !Live(id) && !Busy(id))
+            if (naming.MachineIdOf(domain) is { } id && IsOrphan(id))
             {
                 logger.LogWarning("Removing orphan domain {Domain} (no live VM owns it)", domain);
                 await virsh.DestroyAsync(domain, cancellationToken);
@@ -81,7 +80,7 @@ public sealed class Reconciler(
                 removedDomains.Add(domain);
             }
         }
-        var unknown = domains.Where(domain => MachineNames.MachineIdOf(domain) is null).Order().ToList();
+        var unknown = domains.Where(domain => naming.MachineIdOf(domain) is null).Order().ToList();
         foreach (var domain in unknown.Except(UnknownDomains))
         {
             logger.LogWarning("Domain {Domain} is not managed by VmManager; it is left alone", domain);
@@ -91,7 +90,7 @@ public sealed class Reconciler(
         var removedVolumes = new List<string>();
         foreach (var volume in await virsh.VolumesAsync(cancellationToken))
         {
-            if (MachineNames.MachineIdOf(volume) is { } id && !Live(id) && !Busy(id))
+            if (naming.MachineIdOf(volume) is { } id && IsOrphan(id))
             {
                 logger.LogWarning("Removing orphan volume {Volume}", volume);
                 await virsh.DeleteVolumeAsync(volume, cancellationToken);
@@ -99,14 +98,18 @@ public sealed class Reconciler(
             }
         }
 
-        var removedFolders = await RemoveOrphanFoldersAsync(machines, Busy, cancellationToken);
+        var removedFolders = await RemoveOrphanFoldersAsync(cancellationToken);
         var markedGone = new List<string>();
         var expired = new List<string>();
-        foreach (var machine in machines.Values.Where(m => !MachineStates.IsFinal(m.State) && !Busy(m.Id)))
+        // Read after libvirt: a VM created meanwhile has its row and job already, so it is never taken for gone.
+        var active = store.ActiveJobs();
+        foreach (var machine in store.ListLive().Where(m => !active.ContainsKey(m.Id)))
         {
             switch (machine.State)
             {
-                case MachineStates.Running or MachineStates.Stopped when !domains.Contains(machine.DomainName):
+                // Asked again: the create may have finished between the domain listing and now.
+                case MachineStates.Running or MachineStates.Stopped when !domains.Contains(machine.DomainName)
+                                                                   && await virsh.StateAsync(machine.DomainName, cancellationToken) == DomainState.Missing:
                     logger.LogWarning("VM {MachineId} ({Owner}/{Name}): its domain was removed outside VmManager", machine.Id, machine.Owner, machine.Name);
                     store.SetState(machine.Id, MachineStates.Gone, "the domain was removed outside VmManager");
                     events.Publish(new MachineChanged(machine.Id, machine.Owner, MachineStates.Gone, null, null));
@@ -128,6 +131,7 @@ public sealed class Reconciler(
                     break;
             }
         }
+        LastPass = time.GetUtcNow();
         return new ReconcileReport(removedDomains, removedVolumes, removedFolders, markedGone, expired, unknown);
     }
 
@@ -138,6 +142,8 @@ public sealed class Reconciler(
             store.InWriteTransaction((connection, transaction) =>
             {
                 store.Enqueue(connection, transaction, machine.Id, JobKinds.Delete, requestedBy);
+                audit.Record(connection, transaction, Caller.System.UserName, AuditActions.ForJob(JobKinds.Delete), machine.Id, AuditOutcomes.Success,
+                    $"{machine.Owner}/{machine.Name}: {requestedBy}", null);
                 return MachineStore.SetStateInTransaction(connection, transaction, machine.Id, MachineStates.Deleting);
             });
             events.Publish(new MachineChanged(machine.Id, machine.Owner, MachineStates.Deleting, null, null));
@@ -149,7 +155,15 @@ public sealed class Reconciler(
         }
     }
 
-    private async Task<List<string>> RemoveOrphanFoldersAsync(Dictionary<string, Machine> machines, Func<string, bool> busy, CancellationToken cancellationToken)
+    /// <summary>
+    /// Read fresh for each candidate, never from a snapshot taken before looking at libvirt or the disk:
+    /// a create inserts its row and job before it makes anything, so what exists without them is an orphan.
+    /// </summary>
+    private bool IsOrphan(string id) =>
+        store.Find(id) is not { } machine
+        || ((MachineStates.IsFinal(machine.State) || machine.State == MachineStates.Failed) && store.ActiveJob(id) is null);
+
+    private async Task<List<string>> RemoveOrphanFoldersAsync(CancellationToken cancellationToken)
     {
         var removed = new List<string>();
         var root = options.Value.VmRoot;
@@ -160,10 +174,10 @@ public sealed class Reconciler(
         foreach (var folder in Directory.EnumerateDirectories(root).SelectMany(Directory.EnumerateDirectories))
         {
             var id = Path.GetFileName(folder);
-            if (machines.TryGetValue(id, out var machine) ? (MachineStates.IsFinal(machine.State) || machine.State == MachineStates.Failed) && !busy(id) : MachineNames.IsId(id))
+            if (MachineNames.IsId(id) && IsOrphan(id))
             {
                 logger.LogWarning("Removing orphan VM folder {Folder}", folder);
-                var orphan = machine ?? new Machine { Id = id, Folder = folder, DomainName = MachineNames.DomainNameFor(id) };
+                var orphan = store.Find(id) ?? new Machine { Id = id, Folder = folder, DomainName = naming.DomainNameFor(id) };
                 await operations.RemoveEverythingAsync(orphan, null, cancellationToken);
                 removed.Add(folder);
             }

@@ -7,7 +7,7 @@ public enum SmtpSecurity
 {
     None,
     StartTls,
-    /// <summary>Implicit TLS (port 465).</summary>
+    /// <summary>Implicit TLS (port 465), by <see cref="ImplicitTlsSmtp"/>: System.Net.Mail cannot do it.</summary>
     Tls,
 }
 
@@ -23,6 +23,9 @@ public sealed class MailOptions
 
     public SmtpSecurity Security { get; set; } = SmtpSecurity.StartTls;
 
+    /// <summary>PEM file of the CA that signed the relay's certificate; empty trusts the system store.</summary>
+    public string? CaCertificatePath { get; set; }
+
     public string? UserName { get; set; }
 
     /// <summary>Usually from a credentials file (Mail__Password).</summary>
@@ -31,6 +34,20 @@ public sealed class MailOptions
     public string From { get; set; } = "VmManager <vm-manager@localhost>";
 
     public int TimeoutSeconds { get; set; } = 30;
+
+    /// <summary>Attempts per message before it is marked failed; the back-off doubles from the first delay up to the cap.</summary>
+    public int MaxAttempts { get; set; } = 20;
+
+    public int RetryFirstDelaySeconds { get; set; } = 30;
+
+    public int RetryMaxDelaySeconds { get; set; } = 3600;
+
+    /// <summary>The delay before attempt <paramref name="failedAttempts"/> + 1.</summary>
+    public TimeSpan RetryDelay(int failedAttempts)
+    {
+        var seconds = RetryFirstDelaySeconds * Math.Pow(2, Math.Min(failedAttempts - 1, 30));
+        return TimeSpan.FromSeconds(Math.Min(seconds, RetryMaxDelaySeconds));
+    }
 }
 
 public sealed class MailOptionsValidator : IValidateOptions<MailOptions>
@@ -41,17 +58,25 @@ public sealed class MailOptionsValidator : IValidateOptions<MailOptions>
         {
             return ValidateOptionsResult.Success;
         }
-        if (string.IsNullOrWhiteSpace(options.Host))
+        string? problem = options switch
         {
-            return ValidateOptionsResult.Fail("Mail:Host: is required when Mail:Enabled is true");
-        }
-        if (options.Port is < 1 or > 65535)
+            { Host: null or "" } => "Mail:Host: is required when Mail:Enabled is true",
+            { Port: < 1 or > 65535 } => "Mail:Port: must be between 1 and 65535",
+            { CaCertificatePath: { Length: > 0 } ca } when !File.Exists(ca) => $"Mail:CaCertificatePath: '{ca}' does not exist",
+            { TimeoutSeconds: < 1 or > 600 } => "Mail:TimeoutSeconds: must be between 1 and 600",
+            { MaxAttempts: < 1 or > 1000 } => "Mail:MaxAttempts: must be between 1 and 1000",
+            { RetryFirstDelaySeconds: < 1 or > 86400 } => "Mail:RetryFirstDelaySeconds: must be between 1 and 86400",
+            { RetryMaxDelaySeconds: < 1 or > 604800 } => "Mail:RetryMaxDelaySeconds: must be between 1 and 604800 (a week)",
+            _ when options.RetryMaxDelaySeconds < options.RetryFirstDelaySeconds => "Mail:RetryMaxDelaySeconds: must be at least Mail:RetryFirstDelaySeconds",
+            _ when !string.IsNullOrEmpty(options.UserName) && string.IsNullOrEmpty(options.Password) =>
+                "Mail:Password: is required when Mail:UserName is set (put it in a credentials file)",
+            _ when !string.IsNullOrEmpty(options.UserName) && options.Security == SmtpSecurity.None =>
+                "Mail:Security: must be StartTls or Tls when Mail:UserName is set (the password would cross the network in clear)",
+            _ => null,
+        };
+        if (problem is not null)
         {
-            return ValidateOptionsResult.Fail("Mail:Port: must be between 1 and 65535");
-        }
-        if (options.Security == SmtpSecurity.Tls)
-        {
-            return ValidateOptionsResult.Fail("Mail:Security: implicit TLS is not supported by System.Net.Mail; use StartTls (port 587) or None");
+            return ValidateOptionsResult.Fail(problem);
         }
         try
         {
@@ -61,8 +86,6 @@ public sealed class MailOptionsValidator : IValidateOptions<MailOptions>
         {
             return ValidateOptionsResult.Fail($"Mail:From: '{options.From}' is not an e-mail address");
         }
-        return options.TimeoutSeconds is < 1 or > 600
-            ? ValidateOptionsResult.Fail("Mail:TimeoutSeconds: must be between 1 and 600")
-            : ValidateOptionsResult.Success;
+        return ValidateOptionsResult.Success;
     }
 }

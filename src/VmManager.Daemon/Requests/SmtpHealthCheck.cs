@@ -1,12 +1,14 @@
+using System.Net.Security;
 using System.Net.Sockets;
+using System.Security.Authentication;
 using System.Text;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;
 
 namespace VmManager.Daemon.Requests;
 
-/// <summary>Connects and reads the relay's 220 greeting, then says QUIT: no mail is sent.</summary>
-public sealed class SmtpHealthCheck(IOptions<MailOptions> options) : IHealthCheck
+/// <summary>Connects (over TLS for Security Tls) and reads the relay's 220 greeting, then says QUIT: no mail is sent.</summary>
+public sealed class SmtpHealthCheck(IOptions<MailOptions> options, SmtpMailer mailer) : IHealthCheck
 {
     public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
@@ -21,16 +23,26 @@ public sealed class SmtpHealthCheck(IOptions<MailOptions> options) : IHealthChec
         {
             using var client = new TcpClient();
             await client.ConnectAsync(settings.Host!, settings.Port, timeout.Token);
-            var stream = client.GetStream();
-            var buffer = new byte[512];
-            var read = await stream.ReadAsync(buffer, timeout.Token);
-            var greeting = Encoding.ASCII.GetString(buffer, 0, read).Trim();
-            await stream.WriteAsync("QUIT\r\n"u8.ToArray(), timeout.Token);
-            return greeting.StartsWith("220", StringComparison.Ordinal)
-                ? HealthCheckResult.Healthy($"{settings.Host}:{settings.Port} ready")
-                : HealthCheckResult.Unhealthy($"{settings.Host}:{settings.Port} answered '{greeting}'");
+            Stream stream = client.GetStream();
+            if (settings.Security == SmtpSecurity.Tls)
+            {
+                var tls = new SslStream(stream, leaveInnerStreamOpen: false);
+                await tls.AuthenticateAsClientAsync(
+                    new SslClientAuthenticationOptions { TargetHost = settings.Host, RemoteCertificateValidationCallback = mailer.CertificateValidation }, timeout.Token);
+                stream = tls;
+            }
+            await using (stream)
+            {
+                var buffer = new byte[512];
+                var read = await stream.ReadAsync(buffer, timeout.Token);
+                var greeting = Encoding.ASCII.GetString(buffer, 0, read).Trim();
+                await stream.WriteAsync("QUIT\r\n"u8.ToArray(), timeout.Token);
+                return greeting.StartsWith("220", StringComparison.Ordinal)
+                    ? HealthCheckResult.Healthy($"{settings.Host}:{settings.Port} ready")
+                    : HealthCheckResult.Unhealthy($"{settings.Host}:{settings.Port} answered '{greeting}'");
+            }
         }
-        catch (Exception ex) when (ex is SocketException or IOException or OperationCanceledException)
+        catch (Exception ex) when (ex is SocketException or IOException or OperationCanceledException or AuthenticationException)
         {
             return HealthCheckResult.Unhealthy($"SMTP relay {settings.Host}:{settings.Port} unreachable: {ex.Message}");
         }

@@ -29,10 +29,7 @@ public sealed class DatabaseMigrator(Database database, ILogger<DatabaseMigrator
             // WAL lets the API read while a job writes; it is a property of the file, set once.
             connection.Execute("PRAGMA journal_mode = WAL;");
             var current = connection.ExecuteScalar<int>("PRAGMA user_version;");
-            if (current > LatestVersion)
-            {
-                throw new StartupException("Storage:DatabasePath", $"'{database.File}' has schema version {current}, newer than this vm-manager ({LatestVersion}); install the newer release or restore a backup");
-            }
+            ThrowIfNewer(current);
             foreach (var (version, name) in Available.Where(m => m.Version > current && m.Version <= (targetVersion ?? LatestVersion)))
             {
                 using var transaction = connection.BeginTransaction();
@@ -46,9 +43,46 @@ public sealed class DatabaseMigrator(Database database, ILogger<DatabaseMigrator
         }
         catch (SqliteException ex)
         {
-            throw new StartupException("Storage:DatabasePath", $"'{database.File}' cannot be used: {ex.Message} (restore a backup or move the file away)", ex);
+            throw Unusable(ex);
         }
     }
+
+    /// <summary>
+    /// Checks the database without changing it (for vm-manager check-config, which may run beside an
+    /// older daemon): the same errors as <see cref="Migrate"/>; null when there is no database yet.
+    /// </summary>
+    public int? CurrentVersion()
+    {
+        if (!File.Exists(database.File))
+        {
+            return null;
+        }
+        try
+        {
+            using var connection = database.Open();
+            var current = connection.ExecuteScalar<int>("PRAGMA user_version;");
+            ThrowIfNewer(current);
+            var check = connection.ExecuteScalar<string>("PRAGMA quick_check;");
+            return check == "ok"
+                ? current
+                : throw new StartupException("Storage:DatabasePath", $"'{database.File}' is damaged ({check}); restore a backup");
+        }
+        catch (SqliteException ex)
+        {
+            throw Unusable(ex);
+        }
+    }
+
+    private void ThrowIfNewer(int current)
+    {
+        if (current > LatestVersion)
+        {
+            throw new StartupException("Storage:DatabasePath", $"'{database.File}' has schema version {current}, newer than this vm-manager ({LatestVersion}); install the newer release or restore a backup");
+        }
+    }
+
+    private StartupException Unusable(SqliteException ex) =>
+        new("Storage:DatabasePath", $"'{database.File}' cannot be used: {ex.Message} (restore a backup or move the file away)", ex);
 
     private static string ReadScript(string name)
     {

@@ -19,6 +19,7 @@ public sealed class CrashRecoveryTests(RigFixture rig)
         var port = FreePort();
         var arguments = WriteConfig(data, port);
         var ids = new List<string>();
+        var naming = new DomainNaming(Microsoft.Extensions.Options.Options.Create(new MachinesOptions { NamePrefix = VmManagerFactory.NamePrefixFor(data.Path) }));
         using (var daemon = DaemonProcess.Start(arguments))
         {
             using var client = await LoginAsync(port);
@@ -48,7 +49,7 @@ public sealed class CrashRecoveryTests(RigFixture rig)
             foreach (var id in ids)
             {
                 var machine = machines.SingleOrDefault(m => m.Id == id);
-                var domain = await RigHost.Virsh.StateAsync(MachineNames.DomainNameFor(id));
+                var domain = await RigHost.Virsh.StateAsync(naming.DomainNameFor(id));
                 if (machine?.State == MachineStates.Running)
                 {
                     Assert.Equal(DomainState.Running, domain);
@@ -60,7 +61,7 @@ public sealed class CrashRecoveryTests(RigFixture rig)
                 {
                     Assert.True(machine is null || machine.State == MachineStates.Failed, $"VM {id} is {machine?.State}");
                 }
-                await RigHost.AssertNothingLeftAsync(id, Path.Combine(data.Path, "student_vms", "etudiant", id));
+                await RigHost.AssertNothingLeftAsync(naming, id, Path.Combine(data.Path, "student_vms", "etudiant", id));
             }
             restarted.Terminate();
             Assert.Equal(0, await restarted.WaitForExitAsync(TimeSpan.FromSeconds(90)));
@@ -74,7 +75,7 @@ public sealed class CrashRecoveryTests(RigFixture rig)
         var demo = File.ReadAllText(Path.Combine(Repository.Root, "src", "VmManager.Daemon", "Hosting", "demo.json"))
             .Replace("\"Url\": \"http://127.0.0.1:5000\"", $"\"Url\": \"http://127.0.0.1:{port}\"", StringComparison.Ordinal)
             .Replace("\"DataDirectory\": \".data\"", $"\"DataDirectory\": \"{data.Path}\"", StringComparison.Ordinal)
-            .Replace("\"VmRoot\": \"student_vms\"", $"\"VmRoot\": \"{data.Path}/student_vms\"", StringComparison.Ordinal);
+            .Replace("\"VmRoot\": \"student_vms\"", $"\"VmRoot\": \"{data.Path}/student_vms\", \"NamePrefix\": \"{VmManagerFactory.NamePrefixFor(data.Path)}\"", StringComparison.Ordinal);
         File.WriteAllText(config, demo);
         return ["--config", config];
     }
@@ -90,6 +91,7 @@ public sealed class CrashRecoveryTests(RigFixture rig)
                 var response = await client.PostAsJsonAsync("/api/session", new { userName = "etudiant", password = "Etudiant-Demo1" });
                 if (response.IsSuccessStatusCode)
                 {
+                    await client.AddAntiforgeryTokenAsync();
                     return client;
                 }
             }

@@ -26,7 +26,7 @@ public sealed class LeaseTests(RigFixture rig)
 
         Assert.Equal([accepted.Machine.Id], report.ExpiredLeases);
         await WaitUntilDeletedAsync(factory, accepted.Machine.Id);
-        await RigHost.AssertNothingLeftAsync(accepted.Machine.Id, Path.Combine(factory.VmRoot, "etudiant", accepted.Machine.Id));
+        await RigHost.AssertNothingLeftAsync(factory.Naming, accepted.Machine.Id, Path.Combine(factory.VmRoot, "etudiant", accepted.Machine.Id));
     }
 
     [Fact]
@@ -48,7 +48,7 @@ public sealed class LeaseTests(RigFixture rig)
         _ = after.Server; // start: the reconciler's first pass runs at once
 
         await WaitUntilDeletedAsync(after, id);
-        await RigHost.AssertNothingLeftAsync(id, Path.Combine(after.VmRoot, "etudiant", id));
+        await RigHost.AssertNothingLeftAsync(after.Naming, id, Path.Combine(after.VmRoot, "etudiant", id));
     }
 
     [Fact]

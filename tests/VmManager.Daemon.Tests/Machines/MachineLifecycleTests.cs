@@ -31,7 +31,7 @@ public sealed class MachineLifecycleTests(RigFixture rig)
             Assert.True(created.State == JobStates.Succeeded, created.Error);
             Assert.Equal(MachineStates.Running, (await MachineApi.GetAsync(client, id))!.State);
             Assert.True(File.Exists(Path.Combine(folder, "Vagrantfile")));
-            var port = await RigHost.Virsh.VncPortAsync(MachineNames.DomainNameFor(id));
+            var port = await RigHost.Virsh.VncPortAsync(factory.Naming.DomainNameFor(id));
             Assert.StartsWith("RFB 003.", await VirshTests.ReadGreetingAsync(port!.Value));
             var credentials = await client.GetFromJsonAsync<Credentials>($"/api/vms/{id}/credentials", MachineApi.Json);
             Assert.Equal("root", credentials!.UserName);
@@ -40,11 +40,11 @@ public sealed class MachineLifecycleTests(RigFixture rig)
 
             var stopped = await MachineApi.WaitForJobAsync(client, (await MachineApi.ActAsync(client, id, "stop")).Id);
             Assert.True(stopped.State == JobStates.Succeeded, stopped.Error);
-            Assert.Equal(DomainState.ShutOff, await RigHost.Virsh.StateAsync(MachineNames.DomainNameFor(id)));
+            Assert.Equal(DomainState.ShutOff, await RigHost.Virsh.StateAsync(factory.Naming.DomainNameFor(id)));
             Assert.Equal(MachineStates.Stopped, (await MachineApi.GetAsync(client, id))!.State);
 
             Assert.Equal(JobStates.Succeeded, (await MachineApi.WaitForJobAsync(client, (await MachineApi.ActAsync(client, id, "start")).Id)).State);
-            Assert.Equal(DomainState.Running, await RigHost.Virsh.StateAsync(MachineNames.DomainNameFor(id)));
+            Assert.Equal(DomainState.Running, await RigHost.Virsh.StateAsync(factory.Naming.DomainNameFor(id)));
 
             Assert.Equal(JobStates.Succeeded, (await MachineApi.WaitForJobAsync(client, (await MachineApi.ActAsync(client, id, "reboot")).Id)).State);
             Assert.Equal(MachineStates.Running, (await MachineApi.GetAsync(client, id))!.State);
@@ -55,7 +55,7 @@ public sealed class MachineLifecycleTests(RigFixture rig)
             Assert.True(deleted.State == JobStates.Succeeded, deleted.Error);
         }
         Assert.Null(await MachineApi.GetAsync(client, id));
-        await RigHost.AssertNothingLeftAsync(id, folder);
+        await RigHost.AssertNothingLeftAsync(factory.Naming, id, folder);
     }
 
     [Fact]
@@ -72,8 +72,8 @@ public sealed class MachineLifecycleTests(RigFixture rig)
             var jobs = await Task.WhenAll(MachineApi.WaitForJobAsync(etudiant, both[0].Job.Id), MachineApi.WaitForJobAsync(lea, both[1].Job.Id));
             Assert.All(jobs, job => Assert.True(job.State == JobStates.Succeeded, job.Error));
             Assert.NotEqual(both[0].Machine.Id, both[1].Machine.Id);
-            Assert.Equal(DomainState.Running, await RigHost.Virsh.StateAsync(MachineNames.DomainNameFor(both[0].Machine.Id)));
-            Assert.Equal(DomainState.Running, await RigHost.Virsh.StateAsync(MachineNames.DomainNameFor(both[1].Machine.Id)));
+            Assert.Equal(DomainState.Running, await RigHost.Virsh.StateAsync(factory.Naming.DomainNameFor(both[0].Machine.Id)));
+            Assert.Equal(DomainState.Running, await RigHost.Virsh.StateAsync(factory.Naming.DomainNameFor(both[1].Machine.Id)));
             // Each sees only their own.
             Assert.Single(await etudiant.GetFromJsonAsync<MachineView[]>("/api/vms", MachineApi.Json) ?? []);
             Assert.Equal(HttpStatusCode.NotFound, (await lea.GetAsync($"/api/vms/{both[0].Machine.Id}")).StatusCode);
@@ -84,8 +84,8 @@ public sealed class MachineLifecycleTests(RigFixture rig)
                 MachineApi.ActAsync(etudiant, both[0].Machine.Id, "delete").ContinueWith(job => MachineApi.WaitForJobAsync(etudiant, job.Result.Id)).Unwrap(),
                 MachineApi.ActAsync(lea, both[1].Machine.Id, "delete").ContinueWith(job => MachineApi.WaitForJobAsync(lea, job.Result.Id)).Unwrap());
         }
-        await RigHost.AssertNothingLeftAsync(both[0].Machine.Id, Path.Combine(factory.VmRoot, "etudiant", both[0].Machine.Id));
-        await RigHost.AssertNothingLeftAsync(both[1].Machine.Id, Path.Combine(factory.VmRoot, "lea", both[1].Machine.Id));
+        await RigHost.AssertNothingLeftAsync(factory.Naming, both[0].Machine.Id, Path.Combine(factory.VmRoot, "etudiant", both[0].Machine.Id));
+        await RigHost.AssertNothingLeftAsync(factory.Naming, both[1].Machine.Id, Path.Combine(factory.VmRoot, "lea", both[1].Machine.Id));
     }
 
     [Fact]
@@ -111,7 +111,7 @@ public sealed class MachineLifecycleTests(RigFixture rig)
 
             Assert.Equal(JobStates.Succeeded, stop.State);
             Assert.Contains("forcing it off", await client.GetStringAsync($"/api/vms/{id}/log"));
-            Assert.Equal(DomainState.ShutOff, await RigHost.Virsh.StateAsync(MachineNames.DomainNameFor(id)));
+            Assert.Equal(DomainState.ShutOff, await RigHost.Virsh.StateAsync(factory.Naming.DomainNameFor(id)));
         }
         finally
         {

@@ -38,13 +38,13 @@ public sealed class MachineStoreTests
         Assert.Contains("interrupted", failed.Error);
     }
 
-    internal static Machine Insert(MachineStore store, string owner, string name)
+    internal static Machine Insert(MachineStore store, string owner, string name, string state = MachineStates.Running, string passwordProtected = "not-decryptable")
     {
         var id = MachineNames.NewId();
         var machine = new Machine
         {
-            Id = id, Owner = owner, Name = name, TemplateId = "tiny", Cpus = 1, MemoryMib = 128, DiskGib = 1, State = MachineStates.Running,
-            DomainName = MachineNames.DomainNameFor(id), Folder = "/nonexistent/" + id, LoginUser = "root", PasswordProtected = "x",
+            Id = id, Owner = owner, Name = name, TemplateId = "tiny", Cpus = 1, MemoryMib = 128, DiskGib = 1, State = state,
+            DomainName = $"vmm_{id}_default", Folder = "/nonexistent/" + id, LoginUser = "root", PasswordProtected = passwordProtected,
             CreatedAt = DateTimeOffset.UtcNow, ExpiresAt = DateTimeOffset.UtcNow.AddHours(2),
         };
         store.InWriteTransaction((connection, transaction) =>

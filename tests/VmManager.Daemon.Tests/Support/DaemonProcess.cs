@@ -1,11 +1,12 @@
 using System.Diagnostics;
 using System.Runtime.InteropServices;
 using System.Text;
+using System.Text.RegularExpressions;
 
 namespace VmManager.Daemon.Tests.Support;
 
 /// <summary>The built vm-manager binary as a child process, as systemd or an admin would start it.</summary>
-public sealed class DaemonProcess : IDisposable
+public sealed partial class DaemonProcess : IDisposable
 {
     private readonly Process _process;
     private readonly StringBuilder _output = new();
@@ -26,10 +27,12 @@ public sealed class DaemonProcess : IDisposable
 
     public string Error { get { lock (_error) { return _error.ToString(); } } }
 
-    public static DaemonProcess Start(IEnumerable<string> arguments, IDictionary<string, string?>? environment = null, string? workingDirectory = null)
+    /// <summary>Starts the binary; <paramref name="input"/> is written to its stdin, which is then closed (EOF).</summary>
+    public static DaemonProcess Start(IEnumerable<string> arguments, IDictionary<string, string?>? environment = null, string? workingDirectory = null, string? input = null)
     {
         var start = new ProcessStartInfo(Repository.DaemonBinary)
         {
+            RedirectStandardInput = true,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
@@ -47,13 +50,23 @@ public sealed class DaemonProcess : IDisposable
         {
             start.Environment[name] = value;
         }
-        return new DaemonProcess(Process.Start(start)!);
+        var process = Process.Start(start)!;
+        try
+        {
+            process.StandardInput.Write(input ?? "");
+            process.StandardInput.Close();
+        }
+        catch (IOException)
+        {
+            // It exited before reading: its exit code and stderr say why.
+        }
+        return new DaemonProcess(process);
     }
 
     /// <summary>Starts, waits for the exit, and returns (exit code, stderr); for configs that must be refused.</summary>
-    public static async Task<(int ExitCode, string Error, string Output)> RunToExitAsync(IEnumerable<string> arguments, IDictionary<string, string?>? environment = null)
+    public static async Task<(int ExitCode, string Error, string Output)> RunToExitAsync(IEnumerable<string> arguments, IDictionary<string, string?>? environment = null, string? input = null)
     {
-        using var daemon = Start(arguments, environment);
+        using var daemon = Start(arguments, environment, input: input);
         var exitCode = await daemon.WaitForExitAsync(TimeSpan.FromSeconds(30));
         return (exitCode, daemon.Error.Trim(), daemon.Output.Trim());
     }
@@ -63,6 +76,23 @@ public sealed class DaemonProcess : IDisposable
         using var cancellation = new CancellationTokenSource(timeout);
         await _process.WaitForExitAsync(cancellation.Token);
         return _process.ExitCode;
+    }
+
+    /// <summary>The base address Kestrel logged (start it with Server:Url http://127.0.0.1:0 for a free port).</summary>
+    public async Task<string> WaitForListeningAsync()
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        Match match;
+        while (!(match = ListeningOn().Match(Output)).Success)
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"the daemon did not start listening:\n{Output}\n{Error}");
+            if (_process.HasExited)
+            {
+                Assert.Fail($"the daemon exited ({_process.ExitCode}):\n{Output}\n{Error}");
+            }
+            await Task.Delay(50);
+        }
+        return match.Groups[1].Value;
     }
 
     public void Terminate() => _ = Kill(_process.Id, 15);
@@ -83,6 +113,9 @@ public sealed class DaemonProcess : IDisposable
         }
         _process.Dispose();
     }
+
+    [GeneratedRegex(@"Now listening on: (http://127\.0\.0\.1:\d+)")]
+    private static partial Regex ListeningOn();
 
     [DllImport("libc", EntryPoint = "kill", SetLastError = true)]
     private static extern int Kill(int pid, int signal);

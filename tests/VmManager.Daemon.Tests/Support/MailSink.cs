@@ -22,9 +22,12 @@ public static class MailSink
         }
     }
 
-    public static IReadOnlyList<ReceivedMail> All(RigFixture rig)
+    public static IReadOnlyList<ReceivedMail> All(RigFixture rig) => AllIn(rig["SMTP_MAILDIR"]);
+
+    /// <summary>The mails of another Maildir, e.g. a test's own sink.</summary>
+    public static IReadOnlyList<ReceivedMail> AllIn(string maildir)
     {
-        var folder = Path.Combine(rig["SMTP_MAILDIR"], "new");
+        var folder = Path.Combine(maildir, "new");
         return Directory.Exists(folder)
             ? Directory.EnumerateFiles(folder).Select(file => Parse(File.ReadAllText(file, Encoding.UTF8))).ToList()
             : [];

@@ -10,10 +10,10 @@ public static class RigHost
 {
     public static Virsh Virsh { get; } = new(new ProcessRunner(NullLogger<ProcessRunner>.Instance), Options.Create(new HypervisorOptions { StoragePool = "vmm-rig" }));
 
-    public static async Task AssertNothingLeftAsync(string machineId, string folder)
+    public static async Task AssertNothingLeftAsync(DomainNaming naming, string machineId, string folder)
     {
-        Assert.Equal(DomainState.Missing, await Virsh.StateAsync(MachineNames.DomainNameFor(machineId)));
-        Assert.DoesNotContain(await Virsh.VolumesAsync(), volume => MachineNames.MachineIdOf(volume) == machineId);
+        Assert.Equal(DomainState.Missing, await Virsh.StateAsync(naming.DomainNameFor(machineId)));
+        Assert.DoesNotContain(await Virsh.VolumesAsync(), volume => naming.MachineIdOf(volume) == machineId);
         Assert.False(Directory.Exists(folder), $"folder {folder} still exists");
     }
 }

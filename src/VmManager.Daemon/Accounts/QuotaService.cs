@@ -1,0 +1,157 @@
+using System.Data;
+using Dapper;
+using Microsoft.Extensions.Options;
+using VmManager.Daemon.Storage;
+
+namespace VmManager.Daemon.Accounts;
+
+/// <summary>Role defaults from <see cref="QuotaOptions"/>, per-user overrides from quota_overrides, usage from machines.</summary>
+public sealed class QuotaService(Database database, IOptions<QuotaOptions> options, TimeProvider time)
+{
+    /// <summary>The source name of the override an admin sets through the API.</summary>
+    public const string AdminSource = "admin";
+
+    public Quota EffectiveFor(string userName, Role role)
+    {
+        using var connection = database.Open();
+        return EffectiveFor(connection, null, userName, role);
+    }
+
+    public Quota EffectiveFor(IDbConnection connection, IDbTransaction? transaction, string userName, Role role)
+    {
+        var defaults = options.Value.For(role);
+        var overrides = ActiveOverrides(connection, transaction, userName);
+        // Newest first: per field, the first override that sets it wins.
+        int Pick(Func<QuotaOverride, int?> field, int roleDefault) => overrides.Select(field).FirstOrDefault(value => value is not null) ?? roleDefault;
+        return new Quota(
+            Pick(o => o.MaxVms, defaults.MaxVms), Pick(o => o.MaxCpus, defaults.MaxCpus), Pick(o => o.MaxMemoryMiB, defaults.MaxMemoryMiB),
+            Pick(o => o.MaxDiskGiB, defaults.MaxDiskGiB), Pick(o => o.MaxRunningVms, defaults.MaxRunningVms));
+    }
+
+    public Usage UsageOf(IDbConnection connection, IDbTransaction? transaction, string userName)
+    {
+        var row = connection.QuerySingle<UsageRow>(
+            """
+            SELECT COUNT(*) AS Vms, COALESCE(SUM(cpus), 0) AS Cpus, COALESCE(SUM(memory_mib), 0) AS MemoryMiB,
+                   COALESCE(SUM(disk_gib), 0) AS DiskGiB, COALESCE(SUM(state IN ('running', 'creating') OR EXISTS (
+                       SELECT 1 FROM jobs WHERE jobs.machine_id = machines.id AND jobs.kind = 'start' AND jobs.state IN ('queued', 'running'))), 0) AS RunningVms
+            FROM machines WHERE owner = @userName AND state NOT IN ('deleted', 'gone')
+            """, new { userName }, transaction);
+        return new Usage((int)row.Vms, (int)row.Cpus, (int)row.MemoryMiB, (int)row.DiskGiB, (int)row.RunningVms);
+    }
+
+    /// <summary>
+    /// Throws <see cref="QuotaExceededException"/> when <paramref name="demand"/> does not fit. Call it inside the
+    /// BEGIN IMMEDIATE transaction that also writes the VM: the write lock makes check-and-insert atomic,
+    /// so parallel creates cannot all see the same free slot.
+    /// </summary>
+    public void EnsureAllows(IDbConnection connection, IDbTransaction transaction, string userName, Role role, ResourceDemand demand)
+    {
+        var quota = EffectiveFor(connection, transaction, userName, role);
+        var usage = UsageOf(connection, transaction, userName);
+        Check("maxVms", demand.Vms, usage.Vms, quota.MaxVms);
+        Check("maxCpus", demand.Cpus, usage.Cpus, quota.MaxCpus);
+        Check("maxMemoryMiB", demand.MemoryMiB, usage.MemoryMiB, quota.MaxMemoryMiB);
+        Check("maxDiskGiB", demand.DiskGiB, usage.DiskGiB, quota.MaxDiskGiB);
+        Check("maxRunningVms", demand.RunningVms, usage.RunningVms, quota.MaxRunningVms);
+
+        static void Check(string field, int demanded, int used, int limit)
+        {
+            if (demanded > 0 && used + demanded > limit)
+            {
+                throw new QuotaExceededException(field, limit, used + demanded);
+            }
+        }
+    }
+
+    /// <summary>Creates or replaces the override from <paramref name="source"/> (e.g. "admin", "request:42").</summary>
+    public void SetOverride(string userName, string source, QuotaChange change, DateTimeOffset? expiresAt, string setBy, string? reason)
+    {
+        using var connection = database.Open();
+        SetOverride(connection, null, userName, source, change, expiresAt, setBy, reason);
+    }
+
+    /// <summary>Inside the caller's transaction (an approved request: the override exists exactly when the approval does).</summary>
+    public void SetOverride(IDbConnection connection, IDbTransaction? transaction,
+        string userName, string source, QuotaChange change, DateTimeOffset? expiresAt, string setBy, string? reason) =>
+        connection.Execute(
+            """
+            INSERT INTO quota_overrides (user_name, source, max_vms, max_cpus, max_memory_mib, max_disk_gib, max_running_vms, expires_at, set_at, set_by, reason)
+            VALUES (@userName, @source, @MaxVms, @MaxCpus, @MaxMemoryMiB, @MaxDiskGiB, @MaxRunningVms, @expiresAt, @now, @setBy, @reason)
+            ON CONFLICT (user_name, source) DO UPDATE SET
+                max_vms = excluded.max_vms, max_cpus = excluded.max_cpus, max_memory_mib = excluded.max_memory_mib,
+                max_disk_gib = excluded.max_disk_gib, max_running_vms = excluded.max_running_vms,
+                expires_at = excluded.expires_at, set_at = excluded.set_at, set_by = excluded.set_by, reason = excluded.reason
+            """,
+            new
+            {
+                userName, source, change.MaxVms, change.MaxCpus, change.MaxMemoryMiB, change.MaxDiskGiB, change.MaxRunningVms,
+                expiresAt, now = time.GetUtcNow(), setBy, reason,
+            }, transaction);
+
+    /// <summary>Returns whether there was such an override.</summary>
+    public bool RemoveOverride(string userName, string source)
+    {
+        using var connection = database.Open();
+        return connection.Execute("DELETE FROM quota_overrides WHERE user_name = @userName AND source = @source", new { userName, source }) > 0;
+    }
+
+    /// <summary>The overrides in force, most recently set first.</summary>
+    public IReadOnlyList<QuotaOverride> ActiveOverrides(string userName)
+    {
+        using var connection = database.Open();
+        return ActiveOverrides(connection, null, userName);
+    }
+
+    private List<QuotaOverride> ActiveOverrides(IDbConnection connection, IDbTransaction? transaction, string userName) =>
+        connection.Query<OverrideRow>(
+            """
+            SELECT source AS Source, max_vms AS MaxVms, max_cpus AS MaxCpus, max_memory_mib AS MaxMemoryMiB, max_disk_gib AS MaxDiskGiB,
+                   max_running_vms AS MaxRunningVms, expires_at AS ExpiresAt, set_at AS SetAt, set_by AS SetBy, reason AS Reason
+            FROM quota_overrides
+            WHERE user_name = @userName AND (expires_at IS NULL OR expires_at > @now)
+            ORDER BY set_at DESC, id DESC
+            """, new { userName, now = time.GetUtcNow() }, transaction)
+        .Select(row => new QuotaOverride(row.Source, row.MaxVms, row.MaxCpus, row.MaxMemoryMiB, row.MaxDiskGiB, row.MaxRunningVms,
+            row.ExpiresAt, row.SetAt, row.SetBy, row.Reason))
+        .ToList();
+
+    private sealed class UsageRow
+    {
+        public long Vms { get; set; }
+
+        public long Cpus { get; set; }
+
+        public long MemoryMiB { get; set; }
+
+        public long DiskGiB { get; set; }
+
+        public long RunningVms { get; set; }
+    }
+
+    private sealed class OverrideRow
+    {
+        public string Source { get; set; } = "";
+
+        public int? MaxVms { get; set; }
+
+        public int? MaxCpus { get; set; }
+
+        public int? MaxMemoryMiB { get; set; }
+
+        public int? MaxDiskGiB { get; set; }
+
+        public int? MaxRunningVms { get; set; }
+
+        public DateTimeOffset? ExpiresAt { get; set; }
+
+        public DateTimeOffset SetAt { get; set; }
+
+        public string SetBy { get; set; } = "";
+
+        public string? Reason { get; set; }
+    }
+}
+
+/// <summary>The limits an override sets; null leaves the field to older overrides or the role default.</summary>
+public sealed record QuotaChange(int? MaxVms, int? MaxCpus, int? MaxMemoryMiB, int? MaxDiskGiB, int? MaxRunningVms);

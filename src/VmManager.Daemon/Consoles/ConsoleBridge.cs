@@ -1,0 +1,318 @@
+using System.Buffers;
+using System.Net.Sockets;
+using System.Net.WebSockets;
+using System.Runtime.CompilerServices;
+using System.Text;
+using Microsoft.Extensions.Options;
+
+namespace VmManager.Daemon.Consoles;
+
+/// <summary>
+/// Copies bytes between an accepted WebSocket and the VM's VNC socket until either side ends, then
+/// closes both in an order that loses nothing: the remaining VNC bytes are sent before our Close
+/// frame, and the socket is only aborted once the browser answered it (or did not, in time).
+/// Cancelling a pending WebSocket receive aborts the connection, so that is always the last resort.
+/// </summary>
+public sealed partial class ConsoleBridge(ConsoleSessions sessions, IOptions<ConsoleOptions> options, TimeProvider time, ILogger<ConsoleBridge> logger)
+{
+    /// <summary>How long each side gets to finish its part of the close handshake.</summary>
+    public static readonly TimeSpan CloseTimeout = TimeSpan.FromSeconds(5);
+
+    /// <summary>RFC 6455: a close reason is at most 123 bytes of UTF-8.</summary>
+    private const int MaxCloseReasonBytes = 123;
+
+    public async Task RunAsync(WebSocket webSocket, Socket vnc, ConsoleSession session)
+    {
+        var bufferBytes = options.Value.BufferBytes;
+        var filter = session.ViewOnly ? new RfbViewOnlyFilter() : null;
+        using var stopDown = new CancellationTokenSource();
+        using var abort = new CancellationTokenSource();
+        var up = PumpUpAsync(webSocket, vnc, filter, bufferBytes, abort.Token);
+        var down = PumpDownAsync(webSocket, vnc, bufferBytes, stopDown.Token);
+        var reason = "";
+        try
+        {
+            var first = await Task.WhenAny(up, down, session.CloseRequested);
+            if (first == down)
+            {
+                // VNC closed (the VM stopped) or failed: everything it sent has been sent on; say goodbye.
+                reason = await ClosedReasonAsync(down, "console closed");
+                await CloseOutputAsync(webSocket, WebSocketCloseStatus.NormalClosure, "The console closed");
+            }
+            else if (first == up)
+            {
+                // The browser closed (or vanished): no one wants the rest of the screen updates.
+                reason = await ClosedReasonAsync(up, "browser closed");
+                ShutdownSend(vnc);
+                if (await StopAsync(down, stopDown))
+                {
+                    var violation = up.Exception?.InnerException is ConsoleProtocolException;
+                    await CloseOutputAsync(webSocket, violation ? WebSocketCloseStatus.PolicyViolation : WebSocketCloseStatus.NormalClosure,
+                        violation ? reason : "");
+                }
+            }
+            else
+            {
+                reason = await session.CloseRequested;
+                ShutdownSend(vnc);
+                // The down pump must be idle before our Close frame: a WebSocket allows one sender at a time.
+                if (await StopAsync(down, stopDown))
+                {
+                    await CloseOutputAsync(webSocket, WebSocketCloseStatus.EndpointUnavailable, reason);
+                }
+            }
+            await WaitForPeerCloseAsync(webSocket, up);
+        }
+        finally
+        {
+            await abort.CancelAsync();
+            await stopDown.CancelAsync();
+            if (webSocket.State != WebSocketState.Closed)
+            {
+                webSocket.Abort();
+            }
+            vnc.Dispose();
+            var (sent, received) = (await Quietly(down), await Quietly(up));
+            sessions.Remove(session);
+            LogClosed(session.VmId, session.UserName, session.ViewOnly, reason, received, sent, filter?.Dropped ?? 0,
+                (time.GetUtcNow() - session.StartedAt).TotalSeconds);
+        }
+    }
+
+    /// <summary>
+    /// Browser → VNC. Returns the bytes forwarded; ends at the browser's Close frame. Like the other
+    /// direction, the next WebSocket read runs while the previous chunk is written to VNC.
+    /// </summary>
+    private static async Task<long> PumpUpAsync(WebSocket webSocket, Socket vnc, RfbViewOnlyFilter? filter, int bufferBytes, CancellationToken abort)
+    {
+        var current = ArrayPool<byte>.Shared.Rent(bufferBytes);
+        var next = ArrayPool<byte>.Shared.Rent(bufferBytes);
+        var writing = default(ValueTask<int>); // a finished write of 0 bytes
+        var vncOpen = true;
+        long total = 0;
+        try
+        {
+            while (true)
+            {
+                var received = await webSocket.ReceiveAsync(current.AsMemory(), abort);
+                try
+                {
+                    total += await writing;
+                }
+                catch (SocketException)
+                {
+                    // VNC is gone; keep reading until the browser's Close so the close stays clean.
+                    vncOpen = false;
+                }
+                writing = default;
+                if (received.MessageType == WebSocketMessageType.Close)
+                {
+                    return total;
+                }
+                if (received.MessageType == WebSocketMessageType.Text)
+                {
+                    throw new ConsoleProtocolException("text frames are not RFB");
+                }
+                var count = filter is null ? received.Count : filter.Filter(current.AsSpan(0, received.Count));
+                if (count < 0)
+                {
+                    throw new ConsoleProtocolException("a view-only client sent a message outside the RFB subset it may send");
+                }
+                if (count > 0 && vncOpen)
+                {
+                    writing = SendAllAsync(vnc, current.AsMemory(0, count), abort);
+                    (current, next) = (next, current);
+                }
+            }
+        }
+        finally
+        {
+            // The kernel may still be reading the buffer of an unfinished write: wait before returning it.
+            try
+            {
+                await writing;
+            }
+            catch (Exception ex) when (IsExpected(ex))
+            {
+                // Reported by the read side or irrelevant once the session ends.
+            }
+            ArrayPool<byte>.Shared.Return(current);
+            ArrayPool<byte>.Shared.Return(next);
+        }
+    }
+
+    /// <summary>
+    /// VNC → browser. Returns the bytes sent; ends when VNC closes or the pump is stopped. Two buffers:
+    /// the next read from VNC runs while the previous chunk is being sent, which costs less CPU per byte
+    /// than strictly alternating (bench/README.md).
+    /// </summary>
+    private static async Task<long> PumpDownAsync(WebSocket webSocket, Socket vnc, int bufferBytes, CancellationToken stop)
+    {
+        var current = ArrayPool<byte>.Shared.Rent(bufferBytes);
+        var next = ArrayPool<byte>.Shared.Rent(bufferBytes);
+        long total = 0;
+        try
+        {
+            var count = await vnc.ReceiveAsync(current.AsMemory(), SocketFlags.None, stop);
+            while (count > 0)
+            {
+                // Never cancelled: cancelling a WebSocket send aborts the socket and loses what was queued.
+                var sending = webSocket.SendAsync(current.AsMemory(0, count), WebSocketMessageType.Binary, endOfMessage: true, CancellationToken.None);
+                int nextCount;
+                try
+                {
+                    nextCount = await vnc.ReceiveAsync(next.AsMemory(), SocketFlags.None, stop);
+                }
+                finally
+                {
+                    // Also when the read was stopped: the caller's Close frame must not overlap this send.
+                    await sending;
+                }
+                total += count;
+                (current, next, count) = (next, current, nextCount);
+            }
+            return total;
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(current);
+            ArrayPool<byte>.Shared.Return(next);
+        }
+    }
+
+    /// <summary>Pooled builder: one write per message must not allocate.</summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private static async ValueTask<int> SendAllAsync(Socket socket, ReadOnlyMemory<byte> data, CancellationToken cancellationToken)
+    {
+        var length = data.Length;
+        while (!data.IsEmpty)
+        {
+            data = data[await socket.SendAsync(data, SocketFlags.None, cancellationToken)..];
+        }
+        return length;
+    }
+
+    /// <summary>Stops the down pump between two sends; false when it stays stuck in a send (a browser that stopped reading).</summary>
+    private async Task<bool> StopAsync(Task<long> down, CancellationTokenSource stopDown)
+    {
+        await stopDown.CancelAsync();
+        await Task.WhenAny(down, Task.Delay(CloseTimeout, time));
+        return down.IsCompleted;
+    }
+
+    private async Task CloseOutputAsync(WebSocket webSocket, WebSocketCloseStatus status, string reason)
+    {
+        if (webSocket.State is not (WebSocketState.Open or WebSocketState.CloseReceived))
+        {
+            return;
+        }
+        using var timeout = new CancellationTokenSource(CloseTimeout, time);
+        try
+        {
+            await webSocket.CloseOutputAsync(status, Truncate(reason), timeout.Token);
+        }
+        catch (Exception ex) when (ex is WebSocketException or OperationCanceledException or IOException)
+        {
+            // The browser is gone; the finally block aborts what is left.
+        }
+    }
+
+    /// <summary>
+    /// Waits (bounded) for the browser's Close frame so that the connection ends with a clean handshake:
+    /// closing the TCP connection earlier can turn into a reset that destroys data the browser has not read yet.
+    /// </summary>
+    private async Task WaitForPeerCloseAsync(WebSocket webSocket, Task<long> up)
+    {
+        if (!up.IsCompleted)
+        {
+            await Task.WhenAny(up, Task.Delay(CloseTimeout, time));
+            return;
+        }
+        if (webSocket.State != WebSocketState.CloseSent)
+        {
+            return;
+        }
+        // The up pump already ended (a refused message): read and discard until the Close arrives.
+        var buffer = ArrayPool<byte>.Shared.Rent(4096);
+        using var timeout = new CancellationTokenSource(CloseTimeout, time);
+        try
+        {
+            while ((await webSocket.ReceiveAsync(buffer.AsMemory(), timeout.Token)).MessageType != WebSocketMessageType.Close)
+            {
+            }
+        }
+        catch (Exception ex) when (IsExpected(ex))
+        {
+            // Gone or too slow: the finally block aborts.
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    private static void ShutdownSend(Socket vnc)
+    {
+        try
+        {
+            vnc.Shutdown(SocketShutdown.Send);
+        }
+        catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
+        {
+            // Already closed by the VNC server.
+        }
+    }
+
+    private static async Task<string> ClosedReasonAsync(Task<long> pump, string normal)
+    {
+        try
+        {
+            await pump;
+            return normal;
+        }
+        catch (Exception ex) when (IsExpected(ex))
+        {
+            return ex is ConsoleProtocolException ? ex.Message : $"{normal} ({ex.GetType().Name})";
+        }
+    }
+
+    private static async Task<long> Quietly(Task<long> pump)
+    {
+        try
+        {
+            return await pump;
+        }
+        catch (Exception ex) when (IsExpected(ex))
+        {
+            return 0;
+        }
+    }
+
+    private static bool IsExpected(Exception ex) =>
+        ex is WebSocketException or SocketException or OperationCanceledException or IOException or ObjectDisposedException or ConsoleProtocolException;
+
+    private static string Truncate(string reason)
+    {
+        if (Encoding.UTF8.GetByteCount(reason) <= MaxCloseReasonBytes)
+        {
+            return reason;
+        }
+        var end = reason.Length;
+        while (Encoding.UTF8.GetByteCount(reason.AsSpan(0, end)) > MaxCloseReasonBytes - 3)
+        {
+            end--;
+        }
+        if (end > 0 && char.IsHighSurrogate(reason[end - 1]))
+        {
+            end--;
+        }
+        return string.Concat(reason.AsSpan(0, end), "...");
+    }
+
+    [LoggerMessage(Level = LogLevel.Information,
+        Message = "Console of {VmId} for {User} closed ({Reason}); viewOnly={ViewOnly}, {BytesUp} B up, {BytesDown} B down, {Dropped} input messages dropped, {Seconds:F0} s")]
+    private partial void LogClosed(string vmId, string user, bool viewOnly, string reason, long bytesUp, long bytesDown, long dropped, double seconds);
+}
+
+/// <summary>The browser sent something a console must not forward; the session ends.</summary>
+public sealed class ConsoleProtocolException(string message) : Exception(message);

@@ -1,0 +1,39 @@
+using VmManager.Daemon.Accounts;
+using VmManager.Daemon.Hosting;
+using VmManager.Daemon.Machines;
+
+namespace VmManager.Daemon.Consoles;
+
+/// <summary>
+/// Ends console sessions that lost their reason to exist: the VM stopped, was deleted or its lease
+/// ended (every such change is a MachineChanged event), or the user logged out.
+/// </summary>
+public sealed class ConsoleClosing(MachineEvents events, SessionRevocations revocations, ConsoleSessions sessions, VmManagerMetrics metrics)
+    : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        metrics.ObserveConsoleSessions(() => sessions.Count);
+        revocations.Revoked += CloseUser;
+        try
+        {
+            await foreach (var change in events.SubscribeAsync(stoppingToken))
+            {
+                if (change.State != MachineStates.Running)
+                {
+                    sessions.CloseVm(change.MachineId, $"the VM is {change.State}");
+                }
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            // shutting down
+        }
+        finally
+        {
+            revocations.Revoked -= CloseUser;
+        }
+    }
+
+    private void CloseUser(string userName) => sessions.CloseUser(userName, "logged out");
+}

@@ -1,0 +1,136 @@
+using System.Globalization;
+using System.Net.Mail;
+using System.Net.Sockets;
+using System.Security.Authentication;
+using System.Text;
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Options;
+using VmManager.Daemon.Hosting;
+
+namespace VmManager.Daemon.Requests;
+
+/// <summary>
+/// Sends the outbox, oldest due first, one message at a time. A row is marked sent only after the relay
+/// accepted it, so delivery is at-least-once: a crash between the relay's 250 and that update sends the
+/// message again at the next start, with the same Message-ID for the receiver to drop the copy.
+/// A failure counts an attempt and waits (doubling, capped) before the next; after Mail:MaxAttempts the
+/// message is marked failed and the admin page shows it.
+/// </summary>
+public sealed class MailSender(
+    MailOutbox outbox,
+    SmtpMailer mailer,
+    IOptions<MailOptions> options,
+    IOptions<ServerOptions> server,
+    VmManagerMetrics metrics,
+    TimeProvider time,
+    ILogger<MailSender> logger) : BackgroundService
+{
+    public const string OutboxIdHeader = "X-VmManager-Outbox-Id";
+
+    // Also the longest sleep: a clock change or a lost wake-up costs at most this.
+    private static readonly TimeSpan MaxIdle = TimeSpan.FromMinutes(1);
+    private static readonly TimeSpan KeepSent = TimeSpan.FromDays(30);
+    private static readonly TimeSpan PruneInterval = TimeSpan.FromHours(1);
+
+    private readonly string _messageIdDomain = "vm-manager." + (
+        server.Value.PublicOrigin is { Length: > 0 } origin ? new Uri(origin).IdnHost : System.Net.Dns.GetHostName());
+
+    public override Task StartAsync(CancellationToken cancellationToken)
+    {
+        metrics.ObserveMailBacklog(outbox.PendingCount);
+        return base.StartAsync(cancellationToken);
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        if (!options.Value.Enabled)
+        {
+            return;
+        }
+        // Let the host finish starting before the first connection to the relay.
+        await Task.Yield();
+        var pruned = DateTimeOffset.MinValue;
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            TimeSpan wait;
+            try
+            {
+                if (outbox.NextDue() is { } message)
+                {
+                    await SendAsync(message, stoppingToken);
+                    continue;
+                }
+                if (time.GetUtcNow() - pruned > PruneInterval)
+                {
+                    outbox.PruneSent(KeepSent);
+                    pruned = time.GetUtcNow();
+                }
+                wait = outbox.NextAttemptAt() is { } next ? next - time.GetUtcNow() : MaxIdle;
+            }
+            catch (SqliteException ex)
+            {
+                // A database busy past its timeout must not stop the daemon: the rows are still there next time.
+                logger.LogWarning("Mail outbox unreadable, will retry: {Error}", ex.Message);
+                wait = MaxIdle;
+            }
+            await outbox.WaitAsync(wait < TimeSpan.Zero ? TimeSpan.Zero : wait > MaxIdle ? MaxIdle : wait, stoppingToken);
+        }
+    }
+
+    /// <summary>The header that lets receivers drop a resent copy: stable per outbox row, unique per install.</summary>
+    public string MessageIdOf(OutboxMessage message) =>
+        $"<outbox-{message.Id}.{message.CreatedAt.ToUnixTimeMilliseconds()}@{_messageIdDomain}>";
+
+    private async Task SendAsync(OutboxMessage message, CancellationToken stoppingToken)
+    {
+        try
+        {
+            using var mail = Compose(message);
+            await mailer.SendAsync(mail, stoppingToken);
+            outbox.MarkSent(message.Id);
+            logger.LogInformation("Mail {OutboxId} ({Cause}) sent to {Recipient}", message.Id, message.Cause, message.ToAddress);
+        }
+        catch (Exception ex) when (IsDeliveryFailure(ex) && !stoppingToken.IsCancellationRequested)
+        {
+            var error = Describe(ex);
+            if (outbox.RecordFailure(message, error))
+            {
+                logger.LogError("Mail {OutboxId} ({Cause}) to {Recipient} failed {Attempts} times, giving up: {Error}",
+                    message.Id, message.Cause, message.ToAddress, message.Attempts + 1, error);
+            }
+            else
+            {
+                logger.LogWarning("Mail {OutboxId} ({Cause}) to {Recipient} not sent (attempt {Attempt}), will retry: {Error}",
+                    message.Id, message.Cause, message.ToAddress, message.Attempts + 1, error);
+            }
+        }
+    }
+
+    private MailMessage Compose(OutboxMessage message)
+    {
+        var mail = new MailMessage
+        {
+            From = new MailAddress(options.Value.From),
+            Subject = message.Subject,
+            SubjectEncoding = Encoding.UTF8,
+            Body = message.Body,
+            BodyEncoding = Encoding.UTF8,
+            IsBodyHtml = false,
+        };
+        mail.To.Add(new MailAddress(message.ToAddress, message.ToName, Encoding.UTF8));
+        mail.Headers.Add("Message-ID", MessageIdOf(message));
+        mail.Headers.Add(OutboxIdHeader, message.Id.ToString(CultureInfo.InvariantCulture));
+        return mail;
+    }
+
+    /// <summary>A stopped relay, a refused recipient, a TLS or timeout problem; our own bugs still surface.</summary>
+    private static bool IsDeliveryFailure(Exception ex) =>
+        ex is SmtpException or IOException or SocketException or AuthenticationException or OperationCanceledException or FormatException;
+
+    private static string Describe(Exception ex) => ex switch
+    {
+        OperationCanceledException => "the relay did not answer in time (Mail:TimeoutSeconds)",
+        _ when ex.InnerException is { } inner && inner is not AggregateException => $"{ex.Message} ({inner.Message})",
+        _ => ex.Message,
+    };
+}
