@@ -50,12 +50,13 @@ public sealed class WebUiFactory : WebApplicationFactory<Program>
     /// <summary>http://127.0.0.1:port, where the browser goes.</summary>
     public string BaseUrl { get; }
 
-    /// <summary>A real HTTP client holding the session cookie of a demo account, as another browser would.</summary>
+    /// <summary>A real HTTP client holding the session cookie and antiforgery token of a demo account, as another browser would.</summary>
     public async Task<HttpClient> LoginAsync(string userName, string password)
     {
         var client = new HttpClient(new HttpClientHandler { CookieContainer = new CookieContainer() }) { BaseAddress = new Uri(BaseUrl) };
         var response = await client.PostAsJsonAsync("/api/session", new { userName, password });
         Assert.True(response.IsSuccessStatusCode, $"login of {userName} failed: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
+        await client.AddAntiforgeryTokenAsync();
         return client;
     }
 
