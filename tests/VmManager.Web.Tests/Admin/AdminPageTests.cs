@@ -1,3 +1,4 @@
+using System.Net.Http.Json;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using Microsoft.Playwright;
@@ -9,13 +10,9 @@ namespace VmManager.Web.Tests.Admin;
 [Collection(BrowserCollection.Name)]
 public sealed class AdminPageTests(BrowserFixture browser)
 {
-    private async Task<IPage> OpenAsync(WebUiFactory factory, string section, FutureApis? future = null)
+    private async Task<IPage> OpenAsync(WebUiFactory factory, string section)
     {
         var page = await browser.OpenAsync(factory);
-        if (future is not null)
-        {
-            await future.InstallAsync(page);
-        }
         await UiSession.LoginAsync(page, "admin", WebUiFactory.AdminPassword);
         await page.GetByRole(AriaRole.Link, new() { Name = "Administration" }).ClickAsync();
         await page.GetByRole(AriaRole.Navigation, new() { Name = "Rubriques d'administration" }).GetByRole(AriaRole.Link, new() { Name = section }).ClickAsync();
@@ -24,40 +21,52 @@ public sealed class AdminPageTests(BrowserFixture browser)
     }
 
     [Fact]
-    public async Task Health_ShowsEachDependencyOfReadyzWithItsState()
+    public async Task Health_ShowsEachDependencyOfReadyzWithItsStateAndWhatTheHypervisorHolds()
     {
         using var factory = new WebUiFactory(realRig: false);
         using var anonymous = new HttpClient { BaseAddress = new Uri(factory.BaseUrl) };
-        var readyz = JsonDocument.Parse(await anonymous.GetStringAsync("/readyz")).RootElement.GetProperty("checks");
+        var readyz = JsonDocument.Parse(await anonymous.GetStringAsync("/readyz")).RootElement.GetProperty("checks").EnumerateObject().ToList();
         var page = await OpenAsync(factory, "État du serveur");
 
+        var labels = new Dictionary<string, string>
+        {
+            ["database"] = "Base de données", ["libvirt"] = "Hyperviseur (libvirt)", ["vagrant"] = "Vagrant",
+            ["ldap"] = "Annuaire (LDAP)", ["smtp"] = "Messagerie (SMTP)", ["templates"] = "Modèles (boîtes Vagrant)",
+        };
         var cards = page.Locator(".health-card");
-        await Expect(cards.Locator("h3")).ToHaveTextAsync(["Base de données", "Hyperviseur (libvirt)", "Vagrant", "Annuaire (LDAP)", "Messagerie (SMTP)"]);
-        var expected = readyz.EnumerateObject().Select(check => check.Value.GetProperty("status").GetString() switch
+        Assert.Subset(labels.Keys.ToHashSet(), readyz.Select(check => check.Name).ToHashSet());
+        await Expect(cards.Locator("h3")).ToHaveTextAsync(readyz.Select(check => labels[check.Name]));
+        await Expect(cards.Locator(".state")).ToHaveTextAsync(readyz.Select(check => check.Value.GetProperty("status").GetString() switch
         {
             "Healthy" => "Fonctionne",
             "Degraded" => "Dégradé",
             _ => "En panne",
-        });
-        await Expect(cards.Locator(".state")).ToHaveTextAsync(expected.ToArray());
+        }));
         await Expect(page.Locator(".page-status")).ToHaveTextAsync(new Regex("^État général : (Fonctionne|Dégradé|En panne)$"));
+        // libvirt's test driver has one domain of its own, "test": not VmManager's, so left alone.
+        var hypervisor = page.Locator(".hypervisor dd");
+        await Expect(hypervisor.Nth(0)).ToHaveTextAsync("1");
+        await Expect(hypervisor.Nth(1)).ToHaveTextAsync("test");
     }
 
     [Fact]
-    public async Task Jobs_AreReadFromTheVmsCurrentOperationsAndSaySo()
+    public async Task Jobs_ListTheQueueNewestFirstWithTheVmsNamesAndFollowNewOnes()
     {
         using var factory = new WebUiFactory(realRig: false);
         using var student = await factory.LoginAsync("etudiant", WebUiFactory.StudentPassword);
         await MachineApi.CreateAsync(student, "tp-1");
-        await MachineApi.CreateAsync(student, "tp-2");
         var page = await OpenAsync(factory, "File d'opérations");
-
-        await Expect(page.Locator("#view .hint")).ToHaveTextAsync("Calculée à partir des opérations en cours signalées par chaque VM (ce serveur n'a pas d'API de file d'opérations).");
         var rows = page.Locator("tbody tr");
+        await Expect(rows).ToHaveCountAsync(1);
+
+        await MachineApi.CreateAsync(student, "tp-2");
+
         await Expect(rows).ToHaveCountAsync(2);
+        await Expect(rows.Nth(0).Locator("th")).ToHaveTextAsync("#2");
         await Expect(rows.Nth(0).Locator("td")).ToHaveTextAsync(
-            new[] { "tp-1", "etudiant", "Création", "En cours", "Waiting for the fake machine to boot", "etudiant" }
-                .Select(text => new Regex($"^{Regex.Escape(text)}$")).Append(new Regex(@"^0:\d\d$")));
+            new[] { "tp-2 etudiant", "Création En cours", "Waiting for the fake machine to boot", "etudiant" }
+                .Select(text => new Regex($"^{Regex.Escape(text)}$")).Concat([new Regex(@"\d"), new Regex(@"^0:\d\d$")]));
+        await Expect(rows.Nth(1).Locator("td").First).ToHaveTextAsync("tp-1 etudiant");
     }
 
     [Fact]
@@ -127,47 +136,40 @@ public sealed class AdminPageTests(BrowserFixture browser)
     }
 
     [Fact]
-    public async Task Audit_AfterTheAdminLoggedIn_ListsThatLogin()
-    {
-        using var factory = new WebUiFactory(realRig: false);
-        var page = await OpenAsync(factory, "Journal d'audit");
-        await Expect(page.Locator(".audit-results td").Filter(new() { HasText = "session.login" }).First).ToBeVisibleAsync();
-        await Expect(page.Locator(".audit-results td").Filter(new() { HasText = "admin" }).First).ToBeVisibleAsync();
-    }
-
-    [Fact]
     public async Task Audit_FiltersGoToTheApiAndEntriesShowTheirOutcome()
     {
-        // GET /api/admin/audit comes with the accounts branch; its answer is played in the browser.
         using var factory = new WebUiFactory(realRig: false);
-        var future = new FutureApis();
-        var page = await OpenAsync(factory, "Journal d'audit", future);
-        await Expect(page.Locator("tbody tr")).ToHaveCountAsync(3);
+        using var anonymous = new HttpClient { BaseAddress = new Uri(factory.BaseUrl) };
+        await anonymous.PostAsJsonAsync("/api/session", new { userName = "etudiant", password = "not-it" });
+        (await factory.LoginAsync("etudiant", WebUiFactory.StudentPassword)).Dispose();
+        var page = await OpenAsync(factory, "Journal d'audit");
+        await Expect(page.Locator("tbody tr").First).ToBeVisibleAsync();
 
         await page.GetByLabel("Qui").FillAsync("etudiant");
         await page.GetByLabel("Action").FillAsync("session.login");
-        await page.GetByLabel("Depuis le").FillAsync("2026-11-21T08:00");
-        await page.GetByRole(AriaRole.Button, new() { Name = "Filtrer" }).ClickAsync();
+        await page.GetByLabel("Depuis le").FillAsync(DateTime.Now.AddHours(-1).ToString("yyyy-MM-ddTHH:mm", System.Globalization.CultureInfo.InvariantCulture));
+        var request = await page.RunAndWaitForRequestAsync(() => page.GetByRole(AriaRole.Button, new() { Name = "Filtrer" }).ClickAsync(),
+            candidate => candidate.Url.Contains("/api/admin/audit?", StringComparison.Ordinal));
 
-        await Expect(page.Locator(".page-status")).ToHaveTextAsync("3 entrée(s)");
-        var query = future.Calls.Last(call => call.Path.StartsWith("/api/admin/audit", StringComparison.Ordinal)).Path;
-        Assert.Contains("actor=etudiant", query, StringComparison.Ordinal);
-        Assert.Contains("action=session.login", query, StringComparison.Ordinal);
-        Assert.Contains("from=2026-11-21T07%3A00%3A00.000Z", query, StringComparison.Ordinal);
-        await Expect(page.Locator("tbody tr").Nth(1).Locator("td").Nth(4)).ToHaveTextAsync("Échoué");
+        Assert.Contains("actor=etudiant", request.Url, StringComparison.Ordinal);
+        Assert.Contains("action=session.login", request.Url, StringComparison.Ordinal);
+        Assert.Matches("from=\\d{4}-\\d\\d-\\d\\dT\\d\\d%3A\\d\\d%3A00.000Z", request.Url);
+        await Expect(page.Locator(".page-status")).ToHaveTextAsync("2 entrée(s)");
+        var rows = page.Locator("tbody tr");
+        await Expect(rows.Locator("td:nth-child(2)")).ToHaveTextAsync(["etudiant", "etudiant"]);
+        await Expect(rows.Locator("td:nth-child(5)")).ToHaveTextAsync(["Réussi", "Échoué"]);
     }
 
     [Fact]
     public async Task Quota_LookUpAUserAndSetAnOverride_RejectsBadNumbersNextToTheField()
     {
-        // GET/PUT /api/admin/users/{name}/quota come with the accounts branch; answered in the browser here.
         using var factory = new WebUiFactory(realRig: false);
-        var future = new FutureApis();
-        var page = await OpenAsync(factory, "Utilisateurs et quotas", future);
+        var page = await OpenAsync(factory, "Utilisateurs et quotas");
 
         await page.Locator("#view").GetByLabel("Identifiant").FillAsync("etudiant");
         await page.GetByRole(AriaRole.Button, new() { Name = "Afficher" }).ClickAsync();
         await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Quota de etudiant (Élève)" })).ToBeFocusedAsync();
+        await Expect(page.GetByText("Aucune dérogation : les valeurs par défaut du rôle s'appliquent.")).ToBeVisibleAsync();
         var cpus = page.GetByLabel("Processeurs");
         var cpusError = page.Locator($"[id='{await cpus.GetAttributeAsync("id")}-error']");
         var save = page.GetByRole(AriaRole.Button, new() { Name = "Enregistrer la dérogation" });
@@ -179,16 +181,19 @@ public sealed class AdminPageTests(BrowserFixture browser)
         await Expect(cpusError).ToHaveTextAsync(new Regex(@"^Entre 0 et 1\s000\s000\.$"));
         await Expect(cpus).ToBeFocusedAsync();
         await Expect(cpus).ToHaveValueAsync("-2");
-        Assert.DoesNotContain(future.Calls, call => call.Method == "PUT");
 
         await cpus.FillAsync("8");
         await page.GetByLabel("Motif").FillAsync("Projet tutoré");
         await save.ClickAsync();
-        await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Quota de etudiant (Élève)" })).ToBeFocusedAsync();
-        var put = JsonDocument.Parse(future.Calls.Single(call => call.Method == "PUT").Body!).RootElement;
-        Assert.Equal(8, put.GetProperty("maxCpus").GetInt32());
-        Assert.Equal(5, put.GetProperty("maxVms").GetInt32());
-        Assert.Equal(JsonValueKind.Null, put.GetProperty("maxDiskGiB").ValueKind);
-        Assert.Equal("Projet tutoré", put.GetProperty("reason").GetString());
+        await Expect(page.Locator(".overrides li")).ToContainTextAsync("Dérogation de l'administration, par admin le ");
+        await Expect(page.Locator(".overrides li")).ToContainTextAsync("sans fin — Projet tutoré");
+        await Expect(page.GetByLabel("Processeurs")).ToHaveValueAsync("8");
+        using var student = await factory.LoginAsync("etudiant", WebUiFactory.StudentPassword);
+        var quota = await student.GetFromJsonAsync<JsonElement>("/api/quota");
+        Assert.Equal(8, quota.GetProperty("limits").GetProperty("maxCpus").GetInt32());
+
+        await page.GetByRole(AriaRole.Button, new() { Name = "Retirer la dérogation" }).ClickAsync();
+        await page.GetByRole(AriaRole.Dialog).GetByRole(AriaRole.Button, new() { Name = "Retirer la dérogation" }).ClickAsync();
+        await Expect(page.GetByText("Aucune dérogation : les valeurs par défaut du rôle s'appliquent.")).ToBeVisibleAsync();
     }
 }

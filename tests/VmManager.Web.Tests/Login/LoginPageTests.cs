@@ -1,3 +1,4 @@
+using System.Text.RegularExpressions;
 using Microsoft.Playwright;
 using VmManager.Web.Tests.Support;
 
@@ -90,28 +91,21 @@ public sealed class LoginPageTests(BrowserFixture browser)
     }
 
     [Fact]
-    public async Task Submit_Throttled_SaysTooManyAttemptsWithTheWait()
+    public async Task Submit_SixthWrongPassword_SaysTooManyAttemptsWithTheWait()
     {
-        // The throttle comes with the accounts branch; its answer (429, retryAfterSeconds) is played here.
         using var factory = new WebUiFactory(realRig: false);
         var page = await browser.OpenAsync(factory);
-        await page.RouteAsync("**/api/session", route => route.Request.Method == "POST"
-            ? route.FulfillAsync(new RouteFulfillOptions
-            {
-                Status = 429,
-                ContentType = "application/problem+json",
-                Headers = new Dictionary<string, string> { ["Retry-After"] = "42" },
-                Body = """{"title":"Too many failed logins","status":429,"type":"login-throttled","retryAfterSeconds":42}""",
-            })
-            : route.ContinueAsync());
         await page.GotoAsync("/");
 
-        await page.Locator("#userName").FillAsync("etudiant");
-        await page.Locator("#password").FillAsync("guess-7");
-        await page.Locator("#login-form button[type=submit]").ClickAsync();
+        for (var attempt = 1; attempt <= 5; attempt++)
+        {
+            await SubmitAsync(page, "etudiant", "guess-" + attempt);
+        }
+        await Expect(page.Locator("#login-error")).ToHaveTextAsync("Identifiant ou mot de passe incorrect.");
+        await SubmitAsync(page, "etudiant", "guess-6");
 
-        await Expect(page.Locator("#login-error")).ToHaveTextAsync("Trop de tentatives. Patientez 42 s avant de réessayer.");
-        await Expect(page.Locator("#password")).ToHaveValueAsync("guess-7");
+        await Expect(page.Locator("#login-error")).ToHaveTextAsync(new Regex(@"^Trop de tentatives\. Patientez \d+ s avant de réessayer\.$"));
+        await Expect(page.Locator("#password")).ToHaveValueAsync("guess-6");
     }
 
     [Fact]
@@ -131,4 +125,57 @@ public sealed class LoginPageTests(BrowserFixture browser)
         await Expect(page.Locator("#view")).ToBeHiddenAsync();
         Assert.Empty(browser.PageErrors[page]);
     }
+
+    [Fact]
+    public async Task Logout_SendsTheAntiforgeryTokenAndEndsTheSessionOnTheServer()
+    {
+        using var factory = new WebUiFactory(realRig: false);
+        var page = await browser.OpenAsync(factory);
+        await UiSession.LoginAsync(page, "etudiant", WebUiFactory.StudentPassword);
+        await Expect(page.Locator("#user-name")).ToHaveTextAsync("Élève Démo · Élève");
+
+        var logout = await page.RunAndWaitForResponseAsync(() => page.GetByRole(AriaRole.Button, new() { Name = "Se déconnecter" }).ClickAsync(),
+            response => response.Request.Method == "DELETE" && response.Url.EndsWith("/api/session", StringComparison.Ordinal));
+
+        Assert.Equal(204, logout.Status);
+        Assert.False(string.IsNullOrEmpty(await logout.Request.HeaderValueAsync("x-csrf-token")));
+        await Expect(page.Locator("#login-form")).ToBeVisibleAsync();
+        Assert.Equal(401, await page.EvaluateAsync<int>("async () => (await fetch('/api/session')).status"));
+    }
+
+    [Fact]
+    public async Task Logout_AfterLoggingInAgainInAnotherTab_FetchesAFreshTokenAndSucceeds()
+    {
+        using var factory = new WebUiFactory(realRig: false);
+        var page = await browser.OpenAsync(factory);
+        await UiSession.LoginAsync(page, "etudiant", WebUiFactory.StudentPassword);
+        // Any state-changing call makes the page fetch and keep a token for this session (here a refused one).
+        Assert.Equal(403, await page.EvaluateAsync<int>(
+            "async () => (await (await import('/js/api.js')).api('/api/admin/users/x/quota', { method: 'PUT', body: { maxVms: 1 } })).status"));
+        var otherTab = await page.Context.NewPageAsync();
+        await otherTab.GotoAsync("/");
+        Assert.Equal(200, await otherTab.EvaluateAsync<int>(
+            "async () => (await (await import('/js/api.js')).api('/api/session', { method: 'POST', body: { userName: 'etudiant', password: 'Etudiant-Demo1' }, antiforgery: false })).status"));
+        var deletes = new List<int>();
+        page.Response += (_, response) =>
+        {
+            if (response.Request.Method == "DELETE")
+            {
+                deletes.Add(response.Status);
+            }
+        };
+
+        await page.RunAndWaitForResponseAsync(() => page.GetByRole(AriaRole.Button, new() { Name = "Se déconnecter" }).ClickAsync(),
+            response => response.Request.Method == "DELETE" && response.Status == 204);
+
+        Assert.Equal([400, 204], deletes);
+        await Expect(page.Locator("#login-form")).ToBeVisibleAsync();
+    }
+
+    private static Task SubmitAsync(IPage page, string userName, string password) => page.RunAndWaitForResponseAsync(async () =>
+    {
+        await page.Locator("#userName").FillAsync(userName);
+        await page.Locator("#password").FillAsync(password);
+        await page.Locator("#login-form button[type=submit]").ClickAsync();
+    }, response => response.Request.Method == "POST" && response.Url.EndsWith("/api/session", StringComparison.Ordinal));
 }

@@ -1,3 +1,5 @@
+using System.Net.Http.Json;
+using System.Text.RegularExpressions;
 using Microsoft.Playwright;
 using VmManager.Daemon.Tests.Support;
 using VmManager.Web.Tests.Support;
@@ -14,17 +16,21 @@ public sealed class CreateFormTests(BrowserFixture browser)
     private static async Task<ILocator> ErrorOfAsync(IPage page, ILocator control) =>
         page.Locator($"[id='{(await control.GetAttributeAsync("aria-describedby"))!.Split(' ')[0]}']");
 
-    private async Task<IPage> OpenFormAsync(WebUiFactory factory, FutureApis? future = null)
+    private async Task<IPage> OpenFormAsync(WebUiFactory factory)
     {
         var page = await browser.OpenAsync(factory);
-        if (future is not null)
-        {
-            await future.InstallAsync(page);
-        }
         await UiSession.LoginAsync(page, "etudiant", WebUiFactory.StudentPassword);
         await page.GetByRole(AriaRole.Link, new() { Name = "Nouvelle VM" }).First.ClickAsync();
         await Expect(page.Locator("#view h1")).ToHaveTextAsync("Nouvelle machine virtuelle");
         return page;
+    }
+
+    /// <summary>An admin override of the student's quota, as the admin page sets it.</summary>
+    private static async Task SetStudentQuotaAsync(WebUiFactory factory, object limits)
+    {
+        using var admin = await factory.LoginAsync("admin", WebUiFactory.AdminPassword);
+        var response = await admin.PutAsJsonAsync("/api/admin/users/etudiant/quota", limits);
+        Assert.True(response.IsSuccessStatusCode, await response.Content.ReadAsStringAsync());
     }
 
     [Fact]
@@ -123,23 +129,43 @@ public sealed class CreateFormTests(BrowserFixture browser)
         await Expect(card.Locator(".state")).ToHaveTextAsync("Création");
         await Expect(card.Locator(".meta")).ToHaveTextAsync("Mini Linux (démo) · 2 processeurs · 128 Mio · 1 Gio");
         await Expect(card.Locator(".step")).ToHaveTextAsync("Création — étape : Waiting for the fake machine to boot");
-        await Expect(card.Locator(".elapsed")).ToHaveTextAsync(new System.Text.RegularExpressions.Regex(@"^Écoulé : 0:\d\d$"));
-        await Expect(card.Locator(".lease time")).ToHaveTextAsync(new System.Text.RegularExpressions.Regex(@"^1 h 5\d min \d\d s$"));
+        await Expect(card.Locator(".elapsed")).ToHaveTextAsync(new Regex(@"^Écoulé : 0:\d\d$"));
+        await Expect(card.Locator(".lease time")).ToHaveTextAsync(new Regex(@"^1 h 5\d min \d\d s$"));
         await Expect(card.GetByRole(AriaRole.Button, new() { Name = "Supprimer" })).ToBeHiddenAsync();
         Assert.True(await page.EvaluateAsync<bool>("() => window.__sameDocument === true"), "the page was reloaded");
         Assert.Empty(browser.PageErrors[page]);
     }
 
     [Fact]
-    public async Task Sizes_WithAQuota_OfferOnlyWhatIsLeftAndSayItIsTheQuota()
+    public async Task Sizes_WithAQuota_OfferOnlyWhatIsLeftAndRefuseMoreNextToTheField()
     {
-        // /api/quota comes with the accounts branch: its answer (896 MiB left) is played in the browser.
         using var factory = new WebUiFactory(realRig: false);
-        var page = await OpenFormAsync(factory, new FutureApis());
+        await SetStudentQuotaAsync(factory, new { maxMemoryMiB = 200 });
+        var page = await OpenFormAsync(factory);
         var memory = Field(page, "Mémoire (Mio)");
 
-        await Expect(page.Locator(".quota-summary")).ToHaveTextAsync("Il vous reste : 2 VM · 3 processeurs · 896 Mio de mémoire · 19 Gio de disque");
-        await Expect(page.Locator($"[id='{await memory.GetAttributeAsync("id")}-hint']")).ToHaveTextAsync("De 128 Mio à 256 Mio · il vous en reste 896 Mio dans votre quota");
-        await Expect(memory).ToHaveAttributeAsync("max", "256");
+        await Expect(page.Locator(".quota-summary")).ToHaveTextAsync(new Regex("^Il vous reste : 2 VM · 4 processeurs · 200 Mio de mémoire · 40 Gio de disque$"));
+        await Expect(page.Locator($"[id='{await memory.GetAttributeAsync("id")}-hint']")).ToHaveTextAsync("De 128 Mio à 256 Mio · il vous en reste 200 Mio dans votre quota");
+        await Expect(memory).ToHaveAttributeAsync("max", "200");
+        await Field(page, "Nom de la VM").FillAsync("gros");
+        await memory.FillAsync("256");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Créer la VM" }).ClickAsync();
+        await Expect(await ErrorOfAsync(page, memory)).ToHaveTextAsync("Votre quota ne permet plus que 200 Mio.");
+        await Expect(memory).ToHaveValueAsync("256");
+    }
+
+    [Fact]
+    public async Task Submit_QuotaLoweredWhileTheFormWasOpen_ShowsTheServersRefusalAndKeepsEverything()
+    {
+        using var factory = new WebUiFactory(realRig: false);
+        var page = await OpenFormAsync(factory);
+        await SetStudentQuotaAsync(factory, new { maxVms = 0 });
+
+        await Field(page, "Nom de la VM").FillAsync("trop");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Créer la VM" }).ClickAsync();
+
+        await Expect(page.Locator(".create-form .form-error")).ToHaveTextAsync("Votre quota ne le permet pas (VM : 0 au plus).");
+        await Expect(Field(page, "Nom de la VM")).ToHaveValueAsync("trop");
+        Assert.EndsWith("#/vms/new", page.Url, StringComparison.Ordinal);
     }
 }

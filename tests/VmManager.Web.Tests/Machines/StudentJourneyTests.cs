@@ -144,7 +144,7 @@ public sealed partial class StudentJourneyTests(BrowserFixture browser, RigFixtu
             await row.GetByRole(AriaRole.Button, new() { Name = "Arrêter" }).ClickAsync();
             var dialog = teacher.GetByRole(AriaRole.Dialog, new() { Name = $"Arrêter la VM « {name} » de etudiant ?" });
             await dialog.GetByRole(AriaRole.Button, new() { Name = "Arrêter" }).ClickAsync();
-            await Expect(teacher.Locator(".page-status")).ToHaveTextAsync($"Arrêter : {name} (etudiant), demandé.");
+            await Expect(teacher.Locator(".machine-table > .page-status")).ToHaveTextAsync($"Arrêter : {name} (etudiant), demandé.");
             await Expect(row.Locator(".state")).ToHaveTextAsync("Arrêtée", new() { Timeout = 90_000 });
             await Expect(card.Locator(".state")).ToHaveTextAsync("Arrêtée", new() { Timeout = 2_000 });
             await Expect(row.GetByRole(AriaRole.Button, new() { Name = "Arrêter" })).ToHaveCountAsync(0);

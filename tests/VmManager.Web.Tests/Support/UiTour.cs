@@ -1,3 +1,4 @@
+using System.Net.Http.Json;
 using Microsoft.Playwright;
 using VmManager.Daemon.Tests.Support;
 
@@ -8,7 +9,7 @@ public sealed record TourStop(string Name, string User, string Hash, string Read
 
 /// <summary>
 /// Every page of the UI with content in it: VMs created by the student and the teacher (fake vagrant:
-/// they stay "creating"), and the future APIs' answers (<see cref="FutureApis"/>) so their pages show.
+/// they stay "creating"), resource requests (one answered), an admin quota override and audit entries.
 /// </summary>
 public static class UiTour
 {
@@ -49,14 +50,21 @@ public static class UiTour
         new("admin-audit", "admin", "#/admin/audit", "tbody tr"),
     ];
 
-    /// <summary>VMs for the pages to show: two of the student's, one of the teacher's.</summary>
+    /// <summary>What the pages show: VMs (two of the student's, one of the teacher's), requests, a quota override.</summary>
     public static async Task SeedAsync(WebUiFactory factory)
     {
         using var student = await factory.LoginAsync("etudiant", WebUiFactory.StudentPassword);
         using var teacher = await factory.LoginAsync("enseignant", WebUiFactory.TeacherPassword);
+        using var admin = await factory.LoginAsync("admin", WebUiFactory.AdminPassword);
         await MachineApi.CreateAsync(student, "tp-reseau");
         await MachineApi.CreateAsync(student, "projet-web", lifetimeHours: 24);
         await MachineApi.CreateAsync(teacher, "demo-prof");
+        await RequestApi.CreateAsync(student, "cpus", 2, "Compiler le projet de fin d'année");
+        var memory = await RequestApi.CreateAsync(student, "memoryMiB", 1024, "TP de bases de données");
+        await RequestApi.DecideAsync(teacher, memory, "approve", "D'accord jusqu'aux vacances.");
+        await RequestApi.CreateAsync(student, "template", null, "Essayer Windows", template: "Windows 11");
+        var response = await admin.PutAsJsonAsync("/api/admin/users/etudiant/quota", new { maxVms = 3, reason = "Projet tutoré" });
+        Assert.True(response.IsSuccessStatusCode, await response.Content.ReadAsStringAsync());
     }
 
     /// <summary>Visits each stop in order, one browser context per user, and hands each ready page to <paramref name="visit"/>.</summary>
@@ -65,7 +73,6 @@ public static class UiTour
         foreach (var group in Stops.GroupBy(stop => stop.User))
         {
             var page = await browser.OpenAsync(factory, language, size);
-            await new FutureApis().InstallAsync(page);
             if (group.Key == "")
             {
                 await page.GotoAsync("/");

@@ -50,7 +50,7 @@ public sealed class WebUiFactory : WebApplicationFactory<Program>
     /// <summary>http://127.0.0.1:port, where the browser goes.</summary>
     public string BaseUrl { get; }
 
-    /// <summary>A real HTTP client holding the session cookie of a demo account, as another browser would.</summary>
+    /// <summary>A real HTTP client holding the session cookie and antiforgery token of a demo account, as another browser would.</summary>
     public async Task<HttpClient> LoginAsync(string userName, string password)
     {
         var client = new HttpClient(new HttpClientHandler { CookieContainer = new CookieContainer() }) { BaseAddress = new Uri(BaseUrl) };

@@ -73,6 +73,8 @@ const serverMessages = [
   [/^(?:must be )?between (\d+) and (\d+)$/i, ([, min, max]) => t('form.between', { min, max })],
   [/^choose one of (.+) hours$/i, ([, list]) => t('form.chooseHours', { list })],
   [/^must be in the future$/i, () => t('form.future')],
+  [/^required: tell the student why$/i, () => t('teacher.commentRequired')],
+  [/^at most (\d+) days from now$/i, ([, days]) => t('form.withinDays', { days })],
   [/^must be after from$/i, () => t('form.afterFrom')],
   [/^you already have a VM with this name$/i, () => t('create.nameTaken')],
   [/^use lower-case letters, digits and hyphens/i, () => t('create.namePattern')],
@@ -103,7 +105,7 @@ export function showFieldErrors(fields, problem) {
 }
 
 // Problems the UI knows, said in the page's language; others show the server's own words.
-const knownProblems = { 'operation-in-progress': 'error.busy', 'quota-exceeded': 'error.quota' };
+const knownProblems = { 'operation-in-progress': 'error.busy', 'quota-exceeded': 'error.quota', 'request-rate-limited': 'error.requestRateLimited' };
 const knownStatuses = { 0: 'error.network', 403: 'error.forbidden', 404: 'error.notFound' };
 
 /** A problem's human text for a general error line: known ones translated, else its detail or title, else the fallback. */

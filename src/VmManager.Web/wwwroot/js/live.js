@@ -26,6 +26,12 @@ export function disconnectEvents() {
   source = null;
 }
 
+/** Calls `listener(change)` on every event ({ resync: true } after a reconnect); returns the way to stop. */
+export function onMachineChange(listener) {
+  listeners.add(listener);
+  return () => listeners.delete(listener);
+}
+
 /**
  * Keeps a page's VMs current: loads `listPath`, then on each event re-fetches that VM (one request at
  * a time per VM; events arriving meanwhile cause one more fetch, not one each). `keep(machine)` says
@@ -61,17 +67,16 @@ export function watchMachines({ listPath, keep = () => true, onList, onUpsert, o
     }
   }
 
-  const listener = change => {
+  const unsubscribe = onMachineChange(change => {
     if (change.resync) loadList();
     else if (keep(change)) refresh(change.machineId);
-  };
-  listeners.add(listener);
+  });
   loadList();
   return {
     refresh,
     stop() {
       stopped = true;
-      listeners.delete(listener);
+      unsubscribe();
     },
   };
 }

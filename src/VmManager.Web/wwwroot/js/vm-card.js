@@ -10,7 +10,7 @@ export function stateBadge(state) {
   return h('span', { class: `state state-${state}` }, icon(state), h('span', {}, t(`state.${state}`)));
 }
 
-export const consoleUrl = id => `/console.html?vm=${encodeURIComponent(id)}`;
+const consoleUrl = id => `/console.html?vm=${encodeURIComponent(id)}`;
 
 /** A link to the console page in a new tab; teachers get a view-only console from the server. */
 export function consoleLink(machine, labelKey = 'vm.openConsole') {

@@ -4,9 +4,8 @@ import { h, icon } from '../dom.js';
 import { field, focusFirstInvalid, problemText, showErrors, showFieldErrors, wholeNumberProblem } from '../forms.js';
 import { formatCpus, formatDate, formatDisk, formatElapsed, formatHours, formatMemory, formatNumber, templateDescription, templateLabel } from '../format.js';
 import { t, tOr } from '../i18n.js';
-import { everySecond, watchMachines } from '../live.js';
+import { everySecond, onMachineChange } from '../live.js';
 import { machineTable } from '../machine-table.js';
-import { maxReasonLength } from './requests.js';
 
 const sections = { health, vms, users, templates, jobs, audit };
 
@@ -45,6 +44,19 @@ async function health(panel) {
   };
   refresh.addEventListener('click', load);
   await load();
+  const hypervisor = await api('/api/admin/hypervisor');
+  if (hypervisor.ok) panel.append(hypervisorSummary(hypervisor.data));
+}
+
+/** What the reconciler last saw on the host: how many domains, and those VmManager leaves alone. */
+function hypervisorSummary({ domains, unknownDomains, lastPass, refreshedAt }) {
+  return h('section', { class: 'card hypervisor', 'aria-labelledby': 'hypervisor-title' },
+    h('h3', { id: 'hypervisor-title' }, t('admin.hypervisor')),
+    h('dl', { class: 'facts' },
+      h('dt', {}, t('admin.domains')), h('dd', {}, formatNumber(domains)),
+      h('dt', {}, t('admin.unknownDomains')), h('dd', {}, unknownDomains.length ? unknownDomains.join(', ') : t('admin.none')),
+      h('dt', {}, t('admin.lastPass')), h('dd', {}, formatDate(lastPass)),
+      h('dt', {}, t('admin.refreshedAt')), h('dd', {}, formatDate(refreshedAt))));
 }
 
 async function vms(panel, app) {
@@ -104,8 +116,9 @@ const quotaFields = [
   ['maxDiskGiB', 'quota.maxDiskGiB', formatDisk],
   ['maxRunningVms', 'quota.maxRunningVms', formatNumber],
 ];
-// As the server's Quota.MaxLimit.
+// As the server's Quota.MaxLimit and QuotaEndpoints.MaxReasonLength.
 const maxQuotaLimit = 1_000_000;
+const maxReasonLength = 500;
 const usageOf = { maxVms: 'vms', maxCpus: 'cpus', maxMemoryMiB: 'memoryMiB', maxDiskGiB: 'diskGiB', maxRunningVms: 'runningVms' };
 
 function quotaEditor(status, reload) {
@@ -200,55 +213,59 @@ async function templates(panel, app) {
       h('td', { 'data-label': t('create.lifetime') }, template.lifetimeHours.map(formatHours).join(', ')))))));
 }
 
-/** There is no job-queue endpoint: the queue is read from the operations every VM reports (scope=all). */
+/** The job queue from /api/admin/jobs (newest first), named with the VMs it works on; reloaded after each VM event. */
 async function jobs(panel) {
   const body = h('tbody');
   const empty = h('p', { class: 'empty' }, t('admin.noJobs'));
-  panel.append(h('p', { class: 'hint' }, t('admin.jobsHint')),
+  const status = h('p', { class: 'page-status', role: 'status' });
+  panel.append(h('p', { class: 'hint' }, t('admin.jobsHint')), status,
     h('table', { class: 'table responsive' },
       h('caption', { class: 'visually-hidden' }, t('admin.jobs')),
-      h('thead', {}, h('tr', {}, ['admin.job', 'machines.name', 'machines.owner', 'admin.operation', 'admin.jobState', 'admin.step', 'admin.requestedBy', 'admin.since']
+      h('thead', {}, h('tr', {}, ['admin.job', 'machines.name', 'admin.operation', 'admin.step', 'admin.requestedBy', 'admin.since', 'admin.jobDuration']
         .map(key => h('th', { scope: 'col' }, t(key))))),
       body),
     empty);
   const machines = new Map();
-  const render = () => {
-    const active = [...machines.values()].filter(machine => machine.job).sort((a, b) => a.job.id - b.job.id);
-    body.replaceChildren(...active.map(({ job, name, owner }) => h('tr', {},
-      h('th', { scope: 'row', 'data-label': t('admin.job') }, `#${job.id}`),
-      h('td', { 'data-label': t('machines.name') }, name),
-      h('td', { 'data-label': t('machines.owner') }, owner),
-      h('td', { 'data-label': t('admin.operation') }, t(`job.${job.kind}`)),
-      h('td', { 'data-label': t('admin.jobState') }, t(`jobState.${job.state}`)),
-      h('td', { 'data-label': t('admin.step') }, job.step ?? '—'),
-      h('td', { 'data-label': t('admin.requestedBy') }, job.requestedBy),
-      h('td', { 'data-label': t('admin.since') }, h('span', { 'data-since': job.startedAt ?? job.createdAt }, '')))));
-    empty.hidden = active.length > 0;
+  const load = async () => {
+    const [result, everyone] = await Promise.all([api('/api/admin/jobs'), api('/api/vms?scope=all')]);
+    for (const machine of everyone.ok ? everyone.data : []) machines.set(machine.id, machine);
+    if (!result.ok) {
+      status.textContent = problemText(result, t('admin.jobsFailed'));
+      return;
+    }
+    body.replaceChildren(...result.data.map(job => {
+      const machine = machines.get(job.machineId);
+      return h('tr', {},
+        h('th', { scope: 'row', 'data-label': t('admin.job') }, `#${job.id}`),
+        h('td', { 'data-label': t('machines.name') }, machine?.name ?? job.machineId,
+          machine ? [' ', h('span', { class: 'row-step' }, machine.owner)] : null),
+        h('td', { 'data-label': t('admin.operation') }, t(`job.${job.kind}`), ' ', h('span', { class: 'row-step' }, t(`jobState.${job.state}`))),
+        h('td', { 'data-label': t('admin.step'), class: 'wrap-anywhere' }, job.error ?? job.step ?? '—'),
+        h('td', { 'data-label': t('admin.requestedBy') }, job.requestedBy),
+        h('td', { 'data-label': t('admin.since') }, formatDate(job.startedAt ?? job.createdAt)),
+        h('td', { 'data-label': t('admin.jobDuration'), 'data-from': job.startedAt ?? '', 'data-to': job.finishedAt ?? '' }));
+    }));
+    empty.hidden = result.data.length > 0;
     tick();
   };
   const tick = () => {
-    for (const cell of body.querySelectorAll('[data-since]')) cell.textContent = formatElapsed(Date.now() - new Date(cell.dataset.since));
+    for (const cell of body.querySelectorAll('[data-from]')) {
+      const { from, to } = cell.dataset;
+      cell.textContent = from ? formatElapsed((to ? new Date(to) : Date.now()) - new Date(from)) : '—';
+    }
   };
-  const watcher = watchMachines({
-    listPath: '/api/vms?scope=all',
-    onList(list) {
-      machines.clear();
-      for (const machine of list) machines.set(machine.id, machine);
-      render();
-    },
-    onUpsert(machine) {
-      machines.set(machine.id, machine);
-      render();
-    },
-    onRemove(id) {
-      machines.delete(id);
-      render();
-    },
+  // A burst of events (a job's steps) gives one reload.
+  let timer = null;
+  const stopListening = onMachineChange(() => {
+    clearTimeout(timer);
+    timer = setTimeout(load, 500);
   });
   const stopTicking = everySecond(tick);
+  await load();
   return () => {
-    watcher.stop();
+    stopListening();
     stopTicking();
+    clearTimeout(timer);
   };
 }
 
@@ -303,10 +320,10 @@ async function audit(panel) {
       h('tbody', {}, items.map(item => h('tr', {},
         h('td', { 'data-label': t('admin.audit.at') }, formatDate(item.at)),
         h('td', { 'data-label': t('admin.audit.actor') }, item.actor),
-        h('td', { 'data-label': t('admin.audit.action') }, item.action),
-        h('td', { 'data-label': t('admin.audit.target') }, item.target ?? '—'),
+        h('td', { 'data-label': t('admin.audit.action'), class: 'wrap-anywhere' }, item.action),
+        h('td', { 'data-label': t('admin.audit.target'), class: 'wrap-anywhere' }, item.target ?? '—'),
         h('td', { 'data-label': t('admin.audit.outcome') }, tOr(`outcome.${item.outcome}`, item.outcome)),
-        h('td', { 'data-label': t('admin.audit.detail') }, item.detail ?? ''),
+        h('td', { 'data-label': t('admin.audit.detail'), class: 'wrap-anywhere' }, item.detail ?? ''),
         h('td', { 'data-label': t('admin.audit.address') }, item.clientAddress ?? ''))))));
     const pages = Math.max(1, Math.ceil(total / pageSize));
     const previous = h('button', { type: 'button', class: 'button', disabled: page <= 1, onclick: () => { page--; load(); } }, t('admin.audit.previous'));

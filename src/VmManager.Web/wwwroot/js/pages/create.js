@@ -2,9 +2,9 @@ import { api } from '../api.js';
 import { h, uniqueId } from '../dom.js';
 import { field, focusFirstInvalid, group, onValidSubmit, problemText, showErrors, showFieldErrors, wholeNumberProblem } from '../forms.js';
 import { formatCpus, formatDisk, formatHours, formatMemory, templateDescription, templateLabel } from '../format.js';
-import { t } from '../i18n.js';
+import { t, tOr } from '../i18n.js';
 
-export const maxNameLength = 32;
+const maxNameLength = 32;
 const namePattern = /^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$/;
 
 // The sizes a user picks, with the template's range and the quota field that limits each.
@@ -144,10 +144,11 @@ export default async function createPage(root, app) {
     if (result.status === 400 && result.data?.errors) {
       message = showFieldErrors(fields, result.data).join(' ') || null;
     } else if (result.data?.type === 'quota-exceeded') {
-      const size = sizeFields.find(candidate => candidate.quota.toLowerCase() === String(result.data.field).toLowerCase());
-      const text = t('create.quotaExceeded', { limit: result.data.limit ?? '?' });
+      const quotaField = String(result.data.field);
+      const size = sizeFields.find(candidate => candidate.quota.toLowerCase() === quotaField.toLowerCase());
+      const text = t('create.quotaExceeded', { what: tOr(`quota.${quotaField}`, quotaField), limit: result.data.limit ?? '?' });
       if (size) size.made.setError(text);
-      else message = `${text} (${result.data.field})`;
+      else message = text;
     } else {
       message = problemText(result, t('create.failed'));
     }

@@ -1,10 +1,10 @@
 import { api } from '../api.js';
 import { focusQuietly, h, hiddenText } from '../dom.js';
 import { field, problemText, showFieldErrors } from '../forms.js';
-import { formatDate, formatDay } from '../format.js';
+import { formatDate, formatDay, formatNumber } from '../format.js';
 import { t } from '../i18n.js';
 import { machineTable } from '../machine-table.js';
-import { describeRequest, maxReasonLength } from './requests.js';
+import { describeRequest, maxTextLength } from './requests.js';
 
 /** #/teacher: pending resource requests to decide (when the server has them) and the students' VMs. */
 export default async function teacherPage(root, app) {
@@ -30,39 +30,39 @@ async function pendingRequests(section, app) {
   const status = h('p', { class: 'page-status', role: 'status' });
   const list = h('ul', { class: 'request-cards', role: 'list' });
   section.append(status, list);
-  const [result, templates] = await Promise.all([api('/api/requests?scope=all'), app.templates()]);
-  if (result.status === 404) {
-    section.hidden = true;
-    return;
-  }
+  const result = await api('/api/requests?scope=all&status=pending');
   if (!result.ok) {
     status.textContent = problemText(result, t('requests.loadFailed'));
     return;
   }
-  const pending = result.data.filter(request => request.state === 'pending');
+  // Nobody decides their own request: another teacher or an admin does.
+  const pending = result.data.filter(request => request.requester.toLowerCase() !== app.user.userName.toLowerCase());
   const showEmpty = () => {
     if (list.children.length === 0) list.replaceWith(h('p', { class: 'empty' }, t('teacher.noPending')));
   };
-  for (const request of pending) list.append(requestCard(request, templates, status, showEmpty));
+  for (const request of pending) list.append(requestCard(request, status, showEmpty));
   showEmpty();
 }
 
-function requestCard(request, templates, status, afterDecision) {
-  const requester = request.requester ?? request.userName ?? '';
+function requestCard(request, status, afterDecision) {
+  const requester = request.requester;
   const comment = h('textarea', { name: 'comment', rows: '2' });
-  const commentField = field(t('teacher.comment'), comment, { hint: t('teacher.commentHint', { max: maxReasonLength }) });
+  const commentField = field(t('teacher.comment'), comment, { hint: t('teacher.commentHint', { max: formatNumber(maxTextLength) }) });
   const heading = h('h3', {}, t('teacher.requestFrom', { user: requester }));
   const card = h('li', { class: 'card request-card', 'data-request-id': request.id },
     heading,
     h('dl', { class: 'facts' },
-      h('dt', {}, t('requests.what')), h('dd', {}, describeRequest(request, templates)),
+      h('dt', {}, t('requests.what')), h('dd', {}, describeRequest(request)),
       h('dt', {}, t('requests.until')), h('dd', {}, formatDay(request.until)),
-      h('dt', {}, t('requests.reason')), h('dd', {}, request.reason ?? ''),
+      h('dt', {}, t('requests.reason')), h('dd', {}, request.reason),
       h('dt', {}, t('requests.submitted')), h('dd', {}, formatDate(request.createdAt))),
     commentField.element);
   const decide = async decision => {
-    if (comment.value.length > maxReasonLength) {
-      commentField.setError(t('form.tooLong', { max: maxReasonLength }));
+    // A refusal must say why; an approval may.
+    const problem = comment.value.length > maxTextLength ? t('form.tooLong', { max: formatNumber(maxTextLength) })
+      : decision === 'refuse' && !comment.value.trim() ? t('teacher.commentRequired') : null;
+    commentField.setError(problem);
+    if (problem) {
       comment.focus();
       return;
     }
