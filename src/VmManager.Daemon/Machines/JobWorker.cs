@@ -13,6 +13,7 @@ namespace VmManager.Daemon.Machines;
 public sealed class JobWorker(
     MachineStore store,
     MachineOperations operations,
+    MachineRuntimeMonitor monitor,
     ICommandRunner runner,
     VmManagerMetrics metrics,
     MachineEvents events,
@@ -126,6 +127,11 @@ public sealed class JobWorker(
             (state, error) = (machine.State == MachineStates.Creating ? MachineStates.Failed : machine.State, ex.Message);
         }
         progress.Flush();
+        if (state == MachineStates.Running)
+        {
+            // Before the state and the job's end are written: whoever sees either also sees the console.
+            await RefreshRuntimeAsync();
+        }
         store.SetState(machine.Id, state, error);
         store.Finish(job.Id, error is null, error);
         metrics.JobFinished(job.Kind, error is null ? JobStates.Succeeded : JobStates.Failed, time.GetUtcNow() - (store.FindJob(job.Id)?.StartedAt ?? time.GetUtcNow()));
@@ -138,6 +144,23 @@ public sealed class JobWorker(
             logger.LogWarning("Job {JobId}: {Kind} VM {MachineId} failed: {Error}", job.Id, job.Kind, machine.Id, error);
         }
         events.Publish(new MachineChanged(machine.Id, machine.Owner, state, null, job.Id));
+    }
+
+    /// <summary>
+    /// A VM that just started has a VNC port the runtime cache has not seen yet; without this the API would
+    /// offer its console only at the next periodic refresh (up to StateRefreshSeconds later). The refresh
+    /// leaves the VM's state alone: it only changes VMs without an active job.
+    /// </summary>
+    private async Task RefreshRuntimeAsync()
+    {
+        try
+        {
+            await monitor.RefreshAsync(_abort.Token);
+        }
+        catch (Exception ex) when (ex is VirshException or CommandTimeoutException or InvalidOperationException or OperationCanceledException)
+        {
+            logger.LogDebug("Runtime refresh after a job failed; the periodic one will catch up: {Error}", ex.Message);
+        }
     }
 
     public override void Dispose()

@@ -38,6 +38,8 @@ public sealed class MachineRuntimeMonitor(
     ILogger<MachineRuntimeMonitor> logger) : BackgroundService
 {
     private readonly ConcurrentDictionary<string, (int Port, TimeSpan CpuTime)> _vncPorts = new();
+    // The job worker refreshes too, after a VM starts: one pass at a time, so an older snapshot never replaces a newer one.
+    private readonly SemaphoreSlim _oneAtATime = new(1, 1);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -57,6 +59,25 @@ public sealed class MachineRuntimeMonitor(
     }
 
     public async Task RefreshAsync(CancellationToken cancellationToken)
+    {
+        await _oneAtATime.WaitAsync(cancellationToken);
+        try
+        {
+            await PassAsync(cancellationToken);
+        }
+        finally
+        {
+            _oneAtATime.Release();
+        }
+    }
+
+    public override void Dispose()
+    {
+        _oneAtATime.Dispose();
+        base.Dispose();
+    }
+
+    private async Task PassAsync(CancellationToken cancellationToken)
     {
         var observedAt = time.GetUtcNow();
         var stats = await virsh.AllDomainStatsAsync(cancellationToken);

@@ -15,6 +15,7 @@ public static class MachinesExtensions
         services.AddSingleton<JobSignal>();
         services.AddSingleton<CredentialVault>();
         services.AddSingleton<BoxCatalog>();
+        services.AddHostedService(provider => provider.GetRequiredService<BoxCatalog>());
         services.AddSingleton<MachineRuntimeCache>();
         services.AddSingleton<MachineOperations>();
         services.AddSingleton<MachineService>();
