@@ -40,7 +40,7 @@ public sealed class PerfSmokeTests(RigFixture rig)
     {
         var output = await RunAsync("footprint");
 
-        Assert.Matches($@"\| as built \| {Number} \| [\d.]+ MiB \| [\d.]+ MiB \| [\d.]+ MiB \|", output);
+        Assert.Matches($@"\| as built \| {Number} \| {Number} \| [\d.]+ MiB \| [\d.]+ MiB \([\d.]+ MiB\) \| [\d.]+ MiB \|", output);
         Assert.Contains("| footprint | RSS with 50 open consoles | see section \"Console bridge\"", output);
     }
 
