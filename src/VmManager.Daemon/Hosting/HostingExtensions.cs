@@ -14,6 +14,8 @@ public static class HostingExtensions
         var notifier = new SystemdNotifier();
         services.AddSingleton(notifier);
         services.AddSingleton(TimeProvider.System);
+        // Under TimeoutStopSec=90: running jobs get 60 s to finish (JobWorker), consoles close, then we exit.
+        services.Configure<HostOptions>(host => host.ShutdownTimeout = TimeSpan.FromSeconds(75));
         services.AddHostedService<SystemdLifetimeNotifications>();
         services.AddHostedService<SystemdWatchdog>();
         // Request logs at Information drown the journal; the config's Logging section can lower this.

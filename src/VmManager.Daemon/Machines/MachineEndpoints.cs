@@ -122,20 +122,37 @@ public static class MachineEndpoints
         }
     }
 
-    private static ServerSentEventsResult<MachineChanged> Events(HttpContext context, MachineEvents events, CancellationToken cancellationToken)
+    private static ServerSentEventsResult<MachineChanged> Events(HttpContext context, MachineEvents events, IHostApplicationLifetime lifetime)
     {
         var caller = Caller.From(context);
-        return TypedResults.ServerSentEvents(Visible(caller, events, cancellationToken), "machine");
+        // An open page must not hold `systemctl stop`: the stream ends when shutdown begins (EventSource reconnects).
+        var stream = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, lifetime.ApplicationStopping);
+        context.Response.RegisterForDispose(stream);
+        return TypedResults.ServerSentEvents(Visible(caller, events, stream.Token), "machine");
     }
 
     private static async IAsyncEnumerable<MachineChanged> Visible(Caller caller, MachineEvents events, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        await foreach (var change in events.SubscribeAsync(cancellationToken))
+        await using var changes = events.SubscribeAsync(cancellationToken).GetAsyncEnumerator(cancellationToken);
+        while (await NextAsync(changes))
         {
-            if (change.Owner == caller.UserName || caller.Role >= Role.Teacher)
+            if (changes.Current.Owner == caller.UserName || caller.Role >= Role.Teacher)
             {
-                yield return change;
+                yield return changes.Current;
             }
+        }
+    }
+
+    /// <summary>A cancelled stream (the page left, or the daemon stops) simply ends.</summary>
+    private static async Task<bool> NextAsync(IAsyncEnumerator<MachineChanged> changes)
+    {
+        try
+        {
+            return await changes.MoveNextAsync();
+        }
+        catch (OperationCanceledException)
+        {
+            return false;
         }
     }
 

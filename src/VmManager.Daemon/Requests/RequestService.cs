@@ -35,15 +35,12 @@ public sealed class RequestService(
     IOptions<RequestsOptions> options,
     TimeProvider time)
 {
-    public const int MaxReasonLength = 2000;
-    public const int MaxCommentLength = 2000;
-    public const int MaxTemplateLength = 200;
     private static readonly TimeSpan Day = TimeSpan.FromDays(1);
 
     public ResourceRequestView Create(Caller caller, CreateRequestBody body)
     {
         var now = time.GetUtcNow();
-        var request = Validate(body, caller, now);
+        var request = RequestValidation.Validate(body, caller, now, options.Value);
         // The directory is asked before the write lock is taken: it is a network call.
         var teachers = recipients.Teachers();
         var created = store.InWriteTransaction((connection, transaction) =>
@@ -70,7 +67,7 @@ public sealed class RequestService(
     public ResourceRequestView? Decide(Caller caller, long id, bool approve, DecisionBody body)
     {
         var comment = string.IsNullOrWhiteSpace(body.Comment) ? null : body.Comment.Trim();
-        if (TextProblem(comment, MaxCommentLength, required: !approve) is { } problem)
+        if (RequestValidation.TextProblem(comment, RequestValidation.MaxCommentLength, required: !approve) is { } problem)
         {
             throw new InvalidRequestException("comment", approve || comment is not null ? problem : "required: tell the student why");
         }
@@ -216,113 +213,6 @@ public sealed class RequestService(
         RequestStore.Machine(connection, transaction, machineId) is { IsLive: true } machine && machine.Owner == userName
             ? machine
             : throw new InvalidRequestException("vmId", "you have no VM with this id");
-
-    private ResourceRequest Validate(CreateRequestBody body, Caller caller, DateTimeOffset now)
-    {
-        var settings = options.Value;
-        var errors = new Dictionary<string, string[]>();
-        var kind = body.Kind?.Trim();
-        if (string.IsNullOrEmpty(kind))
-        {
-            errors["kind"] = ["required"];
-        }
-        else if (!RequestKinds.All.Contains(kind))
-        {
-            errors["kind"] = [$"unknown kind; one of {string.Join(", ", RequestKinds.All)}"];
-            kind = null;
-        }
-
-        if (kind is not null && settings.MaxAmounts.For(kind) is { } max)
-        {
-            if (body.Amount is not { } amount)
-            {
-                errors["amount"] = ["required"];
-            }
-            else if (amount < 1 || amount > max)
-            {
-                errors["amount"] = [$"between 1 and {max}"];
-            }
-        }
-        else if (kind is not null && body.Amount is not null)
-        {
-            errors["amount"] = ["a template request has no amount"];
-        }
-
-        DateTimeOffset until = default;
-        if (string.IsNullOrWhiteSpace(body.Until))
-        {
-            errors["until"] = ["required"];
-        }
-        else if (!DateTimeOffset.TryParse(body.Until, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out until))
-        {
-            errors["until"] = ["not a date; use ISO 8601, e.g. 2026-06-30T18:00:00+02:00"];
-        }
-        else if (until <= now)
-        {
-            errors["until"] = ["must be in the future"];
-        }
-        else if (until > now.AddDays(settings.MaxDurationDays))
-        {
-            errors["until"] = [$"at most {settings.MaxDurationDays} days from now"];
-        }
-
-        var reason = body.Reason?.Trim();
-        if (TextProblem(reason, MaxReasonLength, required: true) is { } reasonProblem)
-        {
-            errors["reason"] = [reasonProblem];
-        }
-
-        var vmId = string.IsNullOrWhiteSpace(body.VmId) ? null : body.VmId.Trim();
-        if (kind == RequestKinds.LifetimeHours && vmId is null)
-        {
-            errors["vmId"] = ["required: the VM whose lifetime is to be extended"];
-        }
-        else if (kind is not null && kind != RequestKinds.LifetimeHours && vmId is not null)
-        {
-            errors["vmId"] = ["only for a lifetimeHours request"];
-        }
-        else if (vmId is not null && !MachineNames.IsId(vmId))
-        {
-            errors["vmId"] = ["you have no VM with this id"];
-        }
-
-        var template = string.IsNullOrWhiteSpace(body.Template) ? null : body.Template.Trim();
-        if (kind == RequestKinds.Template && TextProblem(template, MaxTemplateLength, required: true) is { } templateProblem)
-        {
-            errors["template"] = [templateProblem];
-        }
-        else if (kind is not null && kind != RequestKinds.Template && template is not null)
-        {
-            errors["template"] = ["only for a template request"];
-        }
-
-        if (errors.Count > 0)
-        {
-            throw new InvalidRequestException(errors);
-        }
-        return new ResourceRequest
-        {
-            Requester = caller.UserName,
-            RequesterRole = caller.Role.ToString().ToLowerInvariant(),
-            Kind = kind!,
-            Amount = body.Amount is { } value ? (int)value : null,
-            MachineId = vmId,
-            Template = template,
-            Until = until.ToUniversalTime(),
-            Reason = reason!,
-            Status = RequestStatuses.Pending,
-            CreatedAt = now,
-        };
-    }
-
-    /// <summary>Free text goes into e-mails and the audit log: bounded, and no control characters except line breaks and tabs.</summary>
-    private static string? TextProblem(string? text, int maxLength, bool required) => text switch
-    {
-        null or "" => required ? "required" : null,
-        { Length: var length } when length > maxLength => $"at most {maxLength} characters",
-        _ when text.Any(character => char.IsControl(character) && character is not ('\n' or '\r' or '\t')) => "must not contain control characters",
-        _ => null,
-    };
 
     private static string Target(long id) => $"request:{id}";
 

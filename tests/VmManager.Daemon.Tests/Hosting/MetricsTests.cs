@@ -128,6 +128,26 @@ public sealed class MetricsTests
         Assert.Equal(0, await daemon.WaitForExitAsync(TimeSpan.FromSeconds(30)));
     }
 
+    [Fact]
+    public async Task Metrics_VmCreatedAndItsJobFailed_GaugeAndJobCounterMove()
+    {
+        using var tools = new TempDirectory();
+        using var factory = new VmManagerFactory(new Dictionary<string, string?>
+        {
+            ["Hypervisor:VagrantPath"] = Machines.MachineFaultTests.FakeVagrant(tools, "exit 1"),
+        });
+        var client = await factory.LoginAsync("etudiant", "Etudiant-Demo1");
+        var before = Parse((await ScrapeAsync(factory, IPAddress.Loopback)).Body);
+
+        var accepted = await MachineApi.CreateAsync(client, "metered");
+        await MachineApi.WaitForJobAsync(client, accepted.Job.Id);
+        var after = Parse((await ScrapeAsync(factory, IPAddress.Loopback)).Body);
+
+        Assert.Equal(1, after.GetValueOrDefault("vmmanager_vms{state=\"failed\"}"));
+        Assert.Equal(before.GetValueOrDefault("vmmanager_jobs_total{kind=\"create\",result=\"failed\"}") + 1,
+            after["vmmanager_jobs_total{kind=\"create\",result=\"failed\"}"]);
+    }
+
     private static async Task<(int Status, string Body, string? ContentType)> ScrapeAsync(VmManagerFactory factory, IPAddress client)
     {
         var context = await factory.Server.SendAsync(request =>

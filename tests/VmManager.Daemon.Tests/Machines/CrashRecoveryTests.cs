@@ -68,7 +68,7 @@ public sealed class CrashRecoveryTests(RigFixture rig)
         }
     }
 
-    private static string[] WriteConfig(TempDirectory data, int port)
+    internal static string[] WriteConfig(TempDirectory data, int port)
     {
         // The demo defaults (tiny template, rig pool, demo accounts) with the data in the test's folder.
         var config = data.File("vm-manager.json");
@@ -80,7 +80,7 @@ public sealed class CrashRecoveryTests(RigFixture rig)
         return ["--config", config];
     }
 
-    private static async Task<HttpClient> LoginAsync(int port)
+    internal static async Task<HttpClient> LoginAsync(int port)
     {
         var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
         var deadline = DateTime.UtcNow.AddSeconds(30);
@@ -102,7 +102,7 @@ public sealed class CrashRecoveryTests(RigFixture rig)
         }
     }
 
-    private static int FreePort()
+    internal static int FreePort()
     {
         using var listener = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
         listener.Start();

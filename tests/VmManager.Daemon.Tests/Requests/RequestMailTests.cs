@@ -33,6 +33,33 @@ public sealed class RequestMailTests(RigFixture rig)
     }
 
     [Fact]
+    public async Task Create_RelayOverImplicitTlsWithAuth_TeachersGetTheMailAndReadyzIsHealthy()
+    {
+        using var sink = new SmtpsSink(rig, "vm-manager", "Relais-465");
+        var settings = RequestsApi.MailSettings(rig, "profs@school.test");
+        settings["Mail:Port"] = sink.Port.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        settings["Mail:Security"] = "Tls";
+        settings["Mail:CaCertificatePath"] = rig["SMTP_CA"];
+        settings["Mail:UserName"] = "vm-manager";
+        settings["Mail:Password"] = "Relais-465";
+        using var factory = new VmManagerFactory(settings);
+        var student = await factory.LoginAsync(RequestsApi.Student, RequestsApi.StudentPassword);
+
+        var request = await RequestsApi.CreateAsync(student, new { kind = "vms", amount = 1, until = RequestsApi.Until(TimeProvider.System, TimeSpan.FromDays(1)), reason = "Réseau à trois VM" });
+
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (MailSink.AllIn(sink.Maildir).Count == 0 && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(100);
+        }
+        var mail = Assert.Single(MailSink.AllIn(sink.Maildir));
+        Assert.Equal($"[VmManager] Demande n° {request.Id} de Élève Démo : +1 VM", mail.Subject);
+        Assert.Contains("Réseau à trois VM", mail.Body);
+        var ready = await (await factory.CreateClient().GetAsync("/readyz")).Content.ReadFromJsonAsync<System.Text.Json.JsonElement>();
+        Assert.Equal("Healthy", ready.GetProperty("checks").GetProperty("smtp").GetProperty("status").GetString());
+    }
+
+    [Fact]
     public async Task Create_HtmlInTheReason_ArrivesAsInertText()
     {
         var teachers = $"profs-{RequestsApi.Marker()}@school.test";

@@ -104,6 +104,29 @@ public sealed class SmtpMailerTests(RigFixture rig)
         Assert.Empty(MailSink.AllIn(sink.Maildir));
     }
 
+    [Fact]
+    public async Task SendAsync_ImplicitTlsWithAuth_LogsInAndAWrongPasswordIsRefusedWithoutEchoingIt()
+    {
+        using var sink = new SmtpsSink(rig, "vm-manager", "Sésame-465");
+        var settings = Settings();
+        settings.Port = sink.Port;
+        settings.Security = SmtpSecurity.Tls;
+        settings.CaCertificatePath = rig["SMTP_CA"];
+        settings.UserName = "vm-manager";
+        settings.Password = "Sésame-465";
+        var marker = Guid.NewGuid().ToString("N");
+        using var message = Message($"AUTH {marker}");
+
+        await new SmtpMailer(Options.Create(settings)).SendAsync(message);
+        settings.Password = "wrong-Sésame";
+        using var refused = Message("wrong password");
+        var error = await Assert.ThrowsAsync<SmtpException>(() => new SmtpMailer(Options.Create(settings)).SendAsync(refused));
+
+        Assert.Equal($"AUTH {marker}", Assert.Single(MailSink.AllIn(sink.Maildir)).Subject);
+        Assert.Contains("535", error.Message);
+        Assert.DoesNotContain("Sésame", error.Message);
+    }
+
     private MailOptions Settings()
     {
         var options = new MailOptions();

@@ -87,7 +87,7 @@ public sealed class ConsoleBrowser : IAsyncDisposable
         await Page.FillAsync("#userName", userName);
         await Page.FillAsync("#password", password);
         await Page.ClickAsync("#login-form button[type=submit]");
-        await Page.Locator("#home").WaitForAsync(new LocatorWaitForOptions { State = WaitForSelectorState.Visible });
+        await Page.Locator("#session").WaitForAsync(new LocatorWaitForOptions { State = WaitForSelectorState.Visible });
     }
 
     /// <summary>Opens the console page, waits for RFB to connect and for the guest's screen to show something.</summary>

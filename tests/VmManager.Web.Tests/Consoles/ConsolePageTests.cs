@@ -88,7 +88,7 @@ public sealed class ConsolePageTests(TinyVmFixture vm) : IClassFixture<TinyVmFix
         using var host = new ConsoleTestHost(targets: Targets());
         await using var browser = await ConsoleBrowser.LaunchAsync();
 
-        await browser.LogInAsync(host.BaseAddress, Teacher, Password(Teacher));
+        await browser.LogInAsync(host.BaseAddress, ConsoleTestHost.Teacher, Password(ConsoleTestHost.Teacher));
         await browser.OpenConsoleAsync(host.BaseAddress, VmId);
 
         Assert.Equal("Connecté (lecture seule)", await browser.Page.TextContentAsync("#status"));

@@ -1,53 +1,183 @@
-import { api, resetToken } from './api.js';
+import { api, exists, onSessionLost, resetToken } from './api.js';
+import { focusQuietly, h } from './dom.js';
 import { applyLanguage, t } from './i18n.js';
+import { connectEvents, disconnectEvents } from './live.js';
+import adminPage from './pages/admin.js';
+import createPage from './pages/create.js';
+import { setupLogin } from './pages/login.js';
+import requestsPage from './pages/requests.js';
+import teacherPage from './pages/teacher.js';
+import vmsPage from './pages/vms.js';
 
-const $ = selector => document.querySelector(selector);
+const roleRank = { Student: 0, Teacher: 1, Admin: 2 };
 
-function showError(id, message) {
-  const element = $(`#${id}`);
-  element.textContent = message ?? '';
-  element.hidden = !message;
-  const input = $(`#${id.replace('-error', '')}`);
-  if (input instanceof HTMLInputElement) input.setAttribute('aria-invalid', String(Boolean(message)));
+// Hash routes: #/vms, #/vms/new, #/requests, #/teacher, #/admin[/section]. `feature` hides the link
+// until the server has that API (other parts of VmManager add it); the page itself then says so.
+const routes = [
+  { path: 'vms', title: 'nav.vms', page: vmsPage },
+  { path: 'vms/new', title: 'nav.create', page: createPage },
+  { path: 'requests', title: 'nav.requests', page: requestsPage, feature: 'requests' },
+  { path: 'teacher', title: 'nav.teacher', page: teacherPage, role: 'Teacher' },
+  { path: 'admin', title: 'nav.admin', page: adminPage, role: 'Admin', sections: true },
+];
+
+const view = document.getElementById('view');
+const nav = document.getElementById('nav');
+let cleanup = null;
+let renderCount = 0;
+let flashMessage = null;
+let templatesPromise = null;
+let quotaPromise = null;
+
+/** What pages share: the user, the server's optional features, cached templates and quota. */
+const app = {
+  user: null,
+  features: { quota: false, requests: false },
+  templates() {
+    templatesPromise ??= api('/api/templates').then(result => (result.ok ? result.data : []));
+    return templatesPromise;
+  },
+  /** { limits, usage, remaining } or null; accepts the older { quota, usage } shape too. */
+  quota() {
+    quotaPromise ??= api('/api/quota').then(result => {
+      quotaPromise = null;
+      if (!result.ok) return null;
+      const limits = result.data.limits ?? result.data.quota;
+      const usage = result.data.usage;
+      const remaining = result.data.remaining ?? {
+        maxVms: limits.maxVms - usage.vms, maxCpus: limits.maxCpus - usage.cpus, maxMemoryMiB: limits.maxMemoryMiB - usage.memoryMiB,
+        maxDiskGiB: limits.maxDiskGiB - usage.diskGiB, maxRunningVms: limits.maxRunningVms - usage.runningVms,
+      };
+      return { limits, usage, remaining };
+    });
+    return quotaPromise;
+  },
+  invalidateQuota() {
+    quotaPromise = null;
+  },
+  /** A message for the next page's status line (e.g. "creation started" after the create form). */
+  flash(message) {
+    flashMessage = message;
+  },
+  takeFlash() {
+    const message = flashMessage;
+    flashMessage = null;
+    return message;
+  },
+};
+
+const allowed = route => (!route.role || roleRank[app.user.role] >= roleRank[route.role]) && (!route.feature || app.features[route.feature]);
+
+function resolve(hash) {
+  const path = hash.replace(/^#\/?/, '').replace(/\/$/, '');
+  const exact = routes.find(route => route.path === path);
+  if (exact) return { route: exact, rest: [] };
+  const parent = routes.find(route => route.sections && path.startsWith(`${route.path}/`));
+  return parent ? { route: parent, rest: path.slice(parent.path.length + 1).split('/') } : null;
 }
 
-function showHome(user) {
-  $('#login').hidden = true;
-  $('#home').hidden = false;
-  $('#display-name').textContent = user.displayName;
+function renderNav(current) {
+  nav.replaceChildren(h('ul', {}, routes.filter(allowed).map(route => h('li', {},
+    h('a', { href: `#/${route.path}`, 'aria-current': route === current ? 'page' : null }, t(route.title))))));
 }
 
-async function login(event) {
-  event.preventDefault();
-  const form = event.currentTarget;
-  const userName = form.userName.value.trim();
-  const password = form.password.value;
-  showError('userName-error', userName ? null : t('login.required'));
-  showError('password-error', password ? null : t('login.required'));
-  showError('login-error', null);
-  if (!userName || !password) return;
-  const button = form.querySelector('button[type=submit]');
-  button.disabled = true;
+async function render() {
+  if (!app.user) return;
+  const resolved = resolve(location.hash);
+  if (!resolved) {
+    location.replace('#/vms');
+    return;
+  }
+  const { route, rest } = resolved;
+  cleanup?.();
+  cleanup = null;
+  const count = ++renderCount;
+  const root = h('div', { class: `page page-${route.path.replace('/', '-')}` });
+  view.replaceChildren(root);
+  renderNav(route);
+  document.title = `${t(route.title)} — VmManager`;
+  if (!allowed(route)) {
+    root.append(h('h1', {}, t(route.title)), h('p', { class: 'notice' }, t(route.feature ? 'app.unavailable' : 'app.forbidden')));
+    focusQuietly(root.querySelector('h1'));
+    return;
+  }
+  const rendering = route.page(root, app, rest);
+  // Each page puts its <h1> in place before its first await: focus moves there at once.
+  focusQuietly(root.querySelector('h1'));
   try {
-    const response = await api('/api/session', { method: 'POST', body: { userName, password }, antiforgery: false });
-    resetToken();
-    if (response.ok) return showHome(response.data);
-    const messages = { 401: 'login.invalid', 429: 'login.throttled', 503: 'login.directory' };
-    showError('login-error', t(messages[response.status] ?? 'login.failed'));
-  } finally {
-    button.disabled = false;
+    const done = await rendering;
+    if (count === renderCount) cleanup = typeof done === 'function' ? done : null;
+    else if (typeof done === 'function') done();
+  } catch (error) {
+    root.append(h('p', { class: 'error', role: 'alert' }, t('app.error')));
+    throw error;
   }
 }
 
-async function logout() {
-  await api('/api/session', { method: 'DELETE' });
-  resetToken();
-  location.reload();
+const login = setupLogin(startSession);
+
+function showUser() {
+  document.getElementById('user-name').textContent = `${app.user.displayName || app.user.userName} · ${t(`role.${app.user.role}`)}`;
 }
 
+async function startSession(user) {
+  app.user = user;
+  templatesPromise = null;
+  app.invalidateQuota();
+  const [quota, requests] = await Promise.all([api('/api/quota'), api('/api/requests')]);
+  app.features = { quota: quota.ok, requests: exists(requests) && requests.status !== 0 };
+  connectEvents();
+  login.hide();
+  showUser();
+  document.getElementById('session').hidden = false;
+  nav.hidden = false;
+  view.hidden = false;
+  if (!resolve(location.hash)) history.replaceState(null, '', '#/vms');
+  await render();
+}
+
+function endSession(messageKey) {
+  cleanup?.();
+  cleanup = null;
+  app.user = null;
+  disconnectEvents();
+  view.replaceChildren();
+  view.hidden = true;
+  nav.hidden = true;
+  document.getElementById('session').hidden = true;
+  document.title = `${t('login.title')} — VmManager`;
+  login.show(messageKey);
+}
+
+onSessionLost(() => {
+  if (app.user) endSession('login.expired');
+});
+
+document.getElementById('logout').addEventListener('click', async () => {
+  await api('/api/session', { method: 'DELETE' });
+  resetToken();
+  endSession();
+});
+
+document.getElementById('skip-link').addEventListener('click', event => {
+  event.preventDefault();
+  focusQuietly(view.hidden ? document.getElementById('login-title') : view.querySelector('h1') ?? document.getElementById('main'));
+});
+
+for (const button of document.querySelectorAll('[data-lang]')) {
+  button.addEventListener('click', () => {
+    applyLanguage(button.dataset.lang);
+    if (app.user) {
+      showUser();
+      render();
+    } else {
+      document.title = `${t('login.title')} — VmManager`;
+    }
+  });
+}
+window.addEventListener('hashchange', render);
+
 applyLanguage();
-for (const button of document.querySelectorAll('[data-lang]')) button.addEventListener('click', () => applyLanguage(button.dataset.lang));
-$('#login-form').addEventListener('submit', login);
-$('#logout').addEventListener('click', logout);
 const session = await api('/api/session');
-if (session.ok) showHome(session.data);
+if (session.ok) await startSession(session.data);
+else endSession();

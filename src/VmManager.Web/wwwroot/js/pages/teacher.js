@@ -1,0 +1,88 @@
+import { api } from '../api.js';
+import { focusQuietly, h, hiddenText } from '../dom.js';
+import { field, problemText, showFieldErrors } from '../forms.js';
+import { formatDate, formatDay, formatNumber } from '../format.js';
+import { t } from '../i18n.js';
+import { machineTable } from '../machine-table.js';
+import { describeRequest, maxTextLength } from './requests.js';
+
+/** #/teacher: pending resource requests to decide (when the server has them) and the students' VMs. */
+export default async function teacherPage(root, app) {
+  root.append(h('h1', {}, t('teacher.title')));
+  const requestsSection = h('section', { class: 'section', 'aria-labelledby': 'pending-title' },
+    h('h2', { id: 'pending-title' }, t('teacher.pending')));
+  requestsSection.hidden = !app.features.requests;
+  const table = machineTable(app, {
+    caption: t('teacher.machines'),
+    keep: machine => machine.owner !== app.user.userName,
+    actions: ['stop'],
+    consoleLabel: 'teacher.viewConsole',
+  });
+  root.append(requestsSection,
+    h('section', { class: 'section', 'aria-labelledby': 'students-title' },
+      h('h2', { id: 'students-title' }, t('teacher.machines')), h('p', { class: 'hint' }, t('teacher.machinesHint')), table.element));
+  await table.start();
+  if (app.features.requests) await pendingRequests(requestsSection, app);
+  return () => table.stop();
+}
+
+async function pendingRequests(section, app) {
+  const status = h('p', { class: 'page-status', role: 'status' });
+  const list = h('ul', { class: 'request-cards', role: 'list' });
+  section.append(status, list);
+  const result = await api('/api/requests?scope=all&status=pending');
+  if (!result.ok) {
+    status.textContent = problemText(result, t('requests.loadFailed'));
+    return;
+  }
+  // Nobody decides their own request: another teacher or an admin does.
+  const pending = result.data.filter(request => request.requester.toLowerCase() !== app.user.userName.toLowerCase());
+  const showEmpty = () => {
+    if (list.children.length === 0) list.replaceWith(h('p', { class: 'empty' }, t('teacher.noPending')));
+  };
+  for (const request of pending) list.append(requestCard(request, status, showEmpty));
+  showEmpty();
+}
+
+function requestCard(request, status, afterDecision) {
+  const requester = request.requester;
+  const comment = h('textarea', { name: 'comment', rows: '2' });
+  const commentField = field(t('teacher.comment'), comment, { hint: t('teacher.commentHint', { max: formatNumber(maxTextLength) }) });
+  const heading = h('h3', {}, t('teacher.requestFrom', { user: requester }));
+  const card = h('li', { class: 'card request-card', 'data-request-id': request.id },
+    heading,
+    h('dl', { class: 'facts' },
+      h('dt', {}, t('requests.what')), h('dd', {}, describeRequest(request)),
+      h('dt', {}, t('requests.until')), h('dd', {}, formatDay(request.until)),
+      h('dt', {}, t('requests.reason')), h('dd', {}, request.reason),
+      h('dt', {}, t('requests.submitted')), h('dd', {}, formatDate(request.createdAt))),
+    commentField.element);
+  const decide = async decision => {
+    // A refusal must say why; an approval may.
+    const problem = comment.value.length > maxTextLength ? t('form.tooLong', { max: formatNumber(maxTextLength) })
+      : decision === 'refuse' && !comment.value.trim() ? t('teacher.commentRequired') : null;
+    commentField.setError(problem);
+    if (problem) {
+      comment.focus();
+      return;
+    }
+    for (const button of buttons) button.disabled = true;
+    const result = await api(`/api/requests/${encodeURIComponent(request.id)}/${decision}`, { method: 'POST', body: { comment: comment.value } });
+    for (const button of buttons) button.disabled = false;
+    if (result.ok) {
+      status.textContent = t(`teacher.${decision}d`, { user: requester });
+      const next = card.nextElementSibling ?? card.previousElementSibling;
+      card.remove();
+      afterDecision();
+      focusQuietly(next?.querySelector('h3') ?? status.closest('section').querySelector('h2'));
+      return;
+    }
+    const unmatched = result.status === 400 ? showFieldErrors({ comment: commentField }, result.data) : [problemText(result, t('teacher.decisionFailed'))];
+    status.textContent = unmatched.join(' ');
+  };
+  const buttons = ['approve', 'refuse'].map(decision => h('button', {
+    type: 'button', class: decision === 'approve' ? 'button primary' : 'button danger', onclick: () => decide(decision),
+  }, t(`teacher.${decision}`), hiddenText(` ${requester}`)));
+  card.append(h('div', { class: 'actions' }, buttons));
+  return card;
+}

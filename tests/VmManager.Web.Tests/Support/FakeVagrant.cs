@@ -1,0 +1,58 @@
+using VmManager.Daemon.Tests.Support;
+
+namespace VmManager.Web.Tests.Support;
+
+/// <summary>
+/// A vagrant that answers "box list" like the real one (so the template's box counts as installed)
+/// and on "up" prints two steps and sleeps: VMs stay "creating" for pages that need no real VM.
+/// Each sleeper writes its pid; <see cref="Dispose"/> ends exactly those, so the daemon's shutdown
+/// does not wait for them.
+/// </summary>
+public sealed class FakeVagrant : IDisposable
+{
+    private readonly TempDirectory _folder = new();
+
+    public FakeVagrant()
+    {
+        Directory.CreateDirectory(Pids);
+        var path = _folder.File("vagrant");
+        File.WriteAllText(path, $$"""
+            #!/bin/sh
+            if [ "$1" = box ]; then
+              echo '1,,box-name,vmm/tiny'; echo '1,,box-provider,libvirt'; echo '1,,box-version,0'; exit 0
+            fi
+            if [ "$1" = up ]; then
+              echo "==> default: Creating the fake machine"
+              echo "==> default: Waiting for the fake machine to boot"
+              echo $$ > '{{Pids}}/'$$
+              exec sleep 600
+            fi
+            """);
+        File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        Settings = new Dictionary<string, string?> { ["Hypervisor:VagrantPath"] = path };
+    }
+
+    public IDictionary<string, string?> Settings { get; }
+
+    private string Pids => _folder.File("pids");
+
+    public void Dispose()
+    {
+        if (!Directory.Exists(Pids))
+        {
+            return;
+        }
+        foreach (var file in Directory.EnumerateFiles(Pids))
+        {
+            try
+            {
+                System.Diagnostics.Process.GetProcessById(int.Parse(Path.GetFileName(file), System.Globalization.CultureInfo.InvariantCulture)).Kill();
+            }
+            catch (ArgumentException)
+            {
+                // Already gone.
+            }
+        }
+        _folder.Dispose();
+    }
+}
