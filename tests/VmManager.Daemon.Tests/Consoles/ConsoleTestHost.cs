@@ -51,7 +51,7 @@ public sealed class ConsoleTestHost : IDisposable
 
     public TestConsoleTargets Targets { get; } = new();
 
-    public ManualTimeProvider Clock { get; } = new();
+    public ManualClock Clock { get; } = new();
 
     public ConsoleSessions Sessions => Service<ConsoleSessions>();
 

@@ -6,7 +6,7 @@ namespace VmManager.Daemon.Tests.Consoles;
 
 public sealed class ConsoleTicketsTests
 {
-    private readonly ManualTimeProvider _clock = new();
+    private readonly ManualClock _clock = new();
     private readonly ConsoleTickets _tickets;
 
     public ConsoleTicketsTests() => _tickets = new ConsoleTickets(_clock, Options.Create(new ConsoleOptions { TicketLifetimeSeconds = 30 }));

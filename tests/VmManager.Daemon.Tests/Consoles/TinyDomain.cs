@@ -57,7 +57,8 @@ public sealed class TinyDomain : IAsyncDisposable
         _folder.Dispose();
     }
 
-    private static string Xml(string name, string kernel, string initrd) => $"""
+    /// <summary>The tiny guest's domain: its boot text stays on the VGA screen, so a console shows pixels.</summary>
+    internal static string Xml(string name, string kernel, string initrd) => $"""
         <domain type='qemu'>
           <name>{name}</name>
           <memory unit='MiB'>96</memory>

@@ -2,6 +2,7 @@ using System.Net.Sockets;
 using System.Text;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
+using VmManager.Daemon.Tests.Consoles;
 using VmManager.Daemon.Hypervisor;
 using VmManager.Daemon.Tests.Support;
 
@@ -19,7 +20,7 @@ public sealed class VirshTests(RigFixture rig)
         using var folder = new TempDirectory();
         var name = "vmm-test-" + Guid.NewGuid().ToString("N")[..8];
         var xml = folder.File("domain.xml");
-        await File.WriteAllTextAsync(xml, TinyDomainXml(name, rig["VMM_KERNEL"], rig["VMM_INITRD"]));
+        await File.WriteAllTextAsync(xml, TinyDomain.Xml(name, rig["VMM_KERNEL"], rig["VMM_INITRD"]));
         try
         {
             await _virsh.DefineAsync(xml);
@@ -60,26 +61,6 @@ public sealed class VirshTests(RigFixture rig)
     {
         await Assert.ThrowsAsync<ArgumentException>(() => _virsh.StartAsync("--all"));
     }
-
-    internal static string TinyDomainXml(string name, string kernel, string initrd) => $"""
-        <domain type='qemu'>
-          <name>{name}</name>
-          <memory unit='MiB'>96</memory>
-          <vcpu>1</vcpu>
-          <os>
-            <type arch='x86_64' machine='pc'>hvm</type>
-            <kernel>{kernel}</kernel>
-            <initrd>{initrd}</initrd>
-            <cmdline>console=tty0 quiet panic=-1</cmdline>
-          </os>
-          <features><acpi/></features>
-          <on_poweroff>destroy</on_poweroff>
-          <devices>
-            <graphics type='vnc' autoport='yes' listen='127.0.0.1'/>
-            <video><model type='vga'/></video>
-          </devices>
-        </domain>
-        """;
 
     internal static async Task<string> ReadGreetingAsync(int port)
     {
