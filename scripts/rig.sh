@@ -3,7 +3,7 @@
 # machine, without systemd. Everything generated lives in $VMM_RIG (default /var/tmp/vmm-rig).
 #
 #   scripts/rig.sh install               Debian packages (no-op in < 1 s when all are there)
-#   scripts/rig.sh install-web           chromium nginx websockify (browser/console tests)
+#   scripts/rig.sh install-web           chromium nginx websockify socat (browser/console tests, bridge bench)
 #   scripts/rig.sh up [virt|ldap|smtp]   start (idempotent: reuses what is up); writes $VMM_RIG/rig.env
 #   scripts/rig.sh down [--purge]        stop everything, remove all domains/volumes/pools/networks;
 #                                        keeps built artefacts unless --purge (removes $VMM_RIG)
@@ -41,7 +41,7 @@ PACKAGES=(libvirt-daemon-system libvirt-clients qemu-system-x86 qemu-utils vagra
           iptables ebtables slapd ldap-utils python3-aiosmtpd busybox-static bc sqlite3 openssl
           openssh-client e2fsprogs xz-utils iproute2 procps util-linux
           systemd prometheus)   # systemd-analyze (unit checks), promtool (metrics format checks)
-WEB_PACKAGES=(chromium nginx websockify)
+WEB_PACKAGES=(chromium nginx websockify socat)
 
 export LIBVIRT_DEFAULT_URI=qemu:///system
 export VAGRANT_HOME=$RIG/vagrant-home

@@ -3,7 +3,7 @@ using System.Net.Sockets;
 
 namespace VmManager.Bench;
 
-/// <summary>A helper process: this binary in another mode (so each side has its own CPU time and RSS), or websockify.</summary>
+/// <summary>A helper process: this binary in another mode (so each side has its own CPU time and RSS), websockify or socat.</summary>
 public sealed class ChildProcess : IDisposable
 {
     private readonly Process _process;
@@ -13,10 +13,18 @@ public sealed class ChildProcess : IDisposable
     public int Id => _process.Id;
 
     /// <summary>Starts this program with <paramref name="arguments"/> and waits for its "READY ..." line.</summary>
-    public static async Task<(ChildProcess Child, string[] Ready)> StartSelfAsync(params string[] arguments)
+    public static Task<(ChildProcess Child, string[] Ready)> StartSelfAsync(params string[] arguments) =>
+        StartSelfAsync(new Dictionary<string, string>(), arguments);
+
+    /// <summary>The same with extra environment variables: runtime knobs measured on the bridge alone (--bridge-env).</summary>
+    public static async Task<(ChildProcess Child, string[] Ready)> StartSelfAsync(IReadOnlyDictionary<string, string> environment, params string[] arguments)
     {
         var self = Environment.ProcessPath!;
         var start = new ProcessStartInfo(self) { RedirectStandardOutput = true, RedirectStandardInput = true, UseShellExecute = false };
+        foreach (var (name, value) in environment)
+        {
+            start.Environment[name] = value;
+        }
         if (Path.GetFileNameWithoutExtension(self) == "dotnet")
         {
             start.ArgumentList.Add(typeof(ChildProcess).Assembly.Location);
@@ -40,10 +48,21 @@ public sealed class ChildProcess : IDisposable
     }
 
     /// <summary>Debian's websockify from <paramref name="port"/> to the target, once it accepts connections.</summary>
-    public static async Task<ChildProcess> StartWebsockifyAsync(int port, int targetPort)
+    public static Task<ChildProcess> StartWebsockifyAsync(int port, int targetPort) =>
+        StartRelayAsync(port, "websockify", $"127.0.0.1:{port}", $"127.0.0.1:{targetPort}");
+
+    /// <summary>
+    /// Debian's socat relaying plain TCP from <paramref name="port"/> to the target with the bridge's read size:
+    /// the cheapest relay there is (C, read/write, no framing), so its ratio is the ceiling for any relay here.
+    /// </summary>
+    public static Task<ChildProcess> StartSocatAsync(int port, int targetPort, int bufferBytes) =>
+        StartRelayAsync(port, "socat", "-b", bufferBytes.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            $"TCP-LISTEN:{port},bind=127.0.0.1,reuseaddr,fork", $"TCP:127.0.0.1:{targetPort},nodelay");
+
+    private static async Task<ChildProcess> StartRelayAsync(int port, string program, params string[] arguments)
     {
-        var start = new ProcessStartInfo("websockify") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var argument in new[] { $"127.0.0.1:{port}", $"127.0.0.1:{targetPort}" })
+        var start = new ProcessStartInfo(program) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var argument in arguments)
         {
             start.ArgumentList.Add(argument);
         }
@@ -64,7 +83,7 @@ public sealed class ChildProcess : IDisposable
             }
         }
         child.Dispose();
-        throw new InvalidOperationException($"websockify on port {port} did not start");
+        throw new InvalidOperationException($"{program} on port {port} did not start");
     }
 
     public void Dispose()

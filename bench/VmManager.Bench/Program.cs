@@ -6,8 +6,8 @@ using System.Net.WebSockets;
 namespace VmManager.Bench;
 
 // End-to-end console throughput and memory: direct loopback TCP vs the daemon's WebSocket→VNC bridge
-// vs Debian's websockify. See bench/README.md.
-//   VmManager.Bench [--mib N] [--rounds N] [--consoles N] [--buffer BYTES] [--no-websockify]
+// vs Debian's websockify, with socat (a plain TCP relay) as the ceiling of any relay. See bench/README.md.
+//   VmManager.Bench [--mib N] [--rounds N] [--consoles N] [--buffer BYTES] [--bridge-env NAME=VALUE]... [--no-websockify] [--no-socat]
 //   VmManager.Bench --smoke          (seconds; run by a test so this program cannot rot)
 // Internal modes, started by the above as child processes: servers BYTES | bridge SRC SINK IDLE BUFFER
 public static class BenchProgram
@@ -31,16 +31,23 @@ public static class BenchProgram
         var consoles = int.Parse(Option("--consoles") ?? (smoke ? "3" : "50"), invariant);
         var bufferBytes = int.Parse(Option("--buffer") ?? new VmManager.Daemon.Consoles.ConsoleOptions().BufferBytes.ToString(invariant), invariant);
         var websockify = !args.Contains("--no-websockify") && File.Exists("/usr/bin/websockify");
+        var socat = !args.Contains("--no-socat") && File.Exists("/usr/bin/socat");
+        var bridgeEnvironment = args.Select((arg, at) => (arg, at)).Where(pair => pair.arg == "--bridge-env" && pair.at + 1 < args.Length)
+            .Select(pair => args[pair.at + 1].Split('=', 2)).ToDictionary(parts => parts[0], parts => parts.Length > 1 ? parts[1] : "");
         long bytes = mib * 1024L * 1024;
 
         Console.WriteLine($"# Console bridge benchmark ({(smoke ? "smoke" : "full")} run)");
         Console.WriteLine();
         Console.WriteLine($"- machine: {Machine()}");
-        Console.WriteLine($"- payload {mib} MiB per transfer, {rounds} round(s) after {(smoke ? 1 : 2)} warm-up round(s), paths interleaved; Consoles:BufferBytes = {bufferBytes}");
+        Console.WriteLine($"- payload {mib} MiB per transfer, {rounds} round(s) after {(smoke ? 1 : 2)} warm-up round(s), paths interleaved; Consoles:BufferBytes = {bufferBytes}{string.Concat(bridgeEnvironment.Select(pair => $", bridge env {pair.Key}={pair.Value}"))}");
         Console.WriteLine($"- client: receive buffer {TransferPath.ReceiveBufferBytes / 1024} KiB, sends {TransferPath.SendMessageBytes / 1024} KiB writes/messages");
         if (!websockify)
         {
             Console.WriteLine("- websockify: skipped (not installed, or --no-websockify)");
+        }
+        if (!socat)
+        {
+            Console.WriteLine("- socat: skipped (not installed, or --no-socat)");
         }
         Console.WriteLine();
 
@@ -50,8 +57,8 @@ public static class BenchProgram
             var (sourcePort, sinkPort, idlePort) = (int.Parse(ports[0], invariant), int.Parse(ports[1], invariant), int.Parse(ports[2], invariant));
 
             // Throughput.
-            var (bridge, bridgeReady) = await ChildProcess.StartSelfAsync("bridge", ports[0], ports[1], ports[2], bufferBytes.ToString(invariant));
-            var websockifies = new List<ChildProcess>();
+            var (bridge, bridgeReady) = await ChildProcess.StartSelfAsync(bridgeEnvironment, "bridge", ports[0], ports[1], ports[2], bufferBytes.ToString(invariant));
+            var relays = new List<ChildProcess>();
             try
             {
                 var daemon = new Uri(bridgeReady[0]);
@@ -59,12 +66,19 @@ public static class BenchProgram
                 using (session)
                 {
                     var paths = new List<TransferPath> { new DirectTcpPath(sourcePort, sinkPort), new BridgePath(daemon, session, cookie) { Relays = { bridge.Id } } };
+                    if (socat)
+                    {
+                        var (relaySource, relaySink) = (FreePort(), FreePort());
+                        relays.Add(await ChildProcess.StartSocatAsync(relaySource, sourcePort, bufferBytes));
+                        relays.Add(await ChildProcess.StartSocatAsync(relaySink, sinkPort, bufferBytes));
+                        paths.Add(new DirectTcpPath(relaySource, relaySink, "socat (plain TCP relay, no WebSocket)") { Relays = { relays[^2].Id, relays[^1].Id } });
+                    }
                     if (websockify)
                     {
                         var (wsSource, wsSink) = (FreePort(), FreePort());
-                        websockifies.Add(await ChildProcess.StartWebsockifyAsync(wsSource, sourcePort));
-                        websockifies.Add(await ChildProcess.StartWebsockifyAsync(wsSink, sinkPort));
-                        paths.Add(new WebsockifyPath(wsSource, wsSink) { Relays = { websockifies[0].Id, websockifies[1].Id } });
+                        relays.Add(await ChildProcess.StartWebsockifyAsync(wsSource, sourcePort));
+                        relays.Add(await ChildProcess.StartWebsockifyAsync(wsSink, sinkPort));
+                        paths.Add(new WebsockifyPath(wsSource, wsSink) { Relays = { relays[^2].Id, relays[^1].Id } });
                     }
                     var results = paths.ToDictionary(path => path, _ => (Down: new List<double>(), Up: new List<double>()));
                     var cpu = paths.ToDictionary(path => path, _ => (Down: new List<double>(), Up: new List<double>()));
@@ -109,7 +123,7 @@ public static class BenchProgram
             finally
             {
                 bridge.Dispose();
-                websockifies.ForEach(child => child.Dispose());
+                relays.ForEach(child => child.Dispose());
             }
 
             // Memory: a fresh daemon with N idle consoles, against N websockify processes with one console each.
@@ -117,7 +131,7 @@ public static class BenchProgram
             Console.WriteLine();
             Console.WriteLine("| server | processes | RSS before | RSS with the consoles | per console |");
             Console.WriteLine("|---|---:|---:|---:|---:|");
-            var (fresh, freshReady) = await ChildProcess.StartSelfAsync("bridge", ports[0], ports[1], ports[2], bufferBytes.ToString(invariant));
+            var (fresh, freshReady) = await ChildProcess.StartSelfAsync(bridgeEnvironment, "bridge", ports[0], ports[1], ports[2], bufferBytes.ToString(invariant));
             using (fresh)
             {
                 var daemon = new Uri(freshReady[0]);

@@ -102,7 +102,8 @@ public abstract class TransferPath(string name)
     }
 }
 
-public sealed class DirectTcpPath(int sourcePort, int sinkPort) : TransferPath("direct TCP")
+/// <summary>Plain TCP to the servers: straight (the ceiling), or through a plain TCP relay (the ceiling of any relay).</summary>
+public sealed class DirectTcpPath(int sourcePort, int sinkPort, string name = "direct TCP") : TransferPath(name)
 {
     public override async Task<double> DownAsync(long bytes)
     {
