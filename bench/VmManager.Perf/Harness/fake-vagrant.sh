@@ -25,6 +25,7 @@ XML
     virsh define fake-domain.xml >/dev/null
     echo "==> default: Starting domain."
     virsh start "$name" >/dev/null
+    echo "==> default: Waiting for domain to get an IP address..."
     echo "==> default: Machine booted and ready!" ;;
   destroy)
     name=$(domain)

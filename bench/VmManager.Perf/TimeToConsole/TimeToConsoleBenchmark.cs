@@ -189,7 +189,7 @@ public sealed class TimeToConsoleBenchmark(PerfArguments args, Report report)
             ["waiting for the guest's IP (DHCP lease)", Stats.Ms(Span(r => StepAt(r, "Waiting for domain to get an IP"), r => StepAt(r, "Waiting for machine to boot"))), "guest kernel and DHCP client under TCG; vagrant polls libvirt for the lease"],
             ["waiting for SSH", Stats.Ms(Span(r => StepAt(r, "Waiting for machine to boot"), r => StepAt(r, "Machine booted and ready"))), "vagrant's SSH probe until dropbear answers"],
             ["provisioning → job finished", Stats.Ms(Span(r => StepAt(r, "Machine booted and ready"), r => r.JobFinishedMs)), "set-password provisioner over SSH, vagrant exit, virsh domstate check"],
-            ["job finished → API offers the console", Stats.Ms(Median(r => r.ConsoleOfferedMs - r.JobFinishedMs)), "the job refreshes the runtime cache (VNC port) before its last event"],
+            ["domain start → API offers the console", Stats.Ms(Span(r => StepAt(r, "Starting domain"), r => r.ConsoleOfferedMs)), "vagrant's next step makes the job read the VNC port; the console is offered while the create goes on"],
             ["click → VNC answers", Stats.Ms(Median(r => r.VncAnswersMs)), "the screen could be shown from here"],
             ["click → state running (event)", Stats.Ms(Median(r => r.RunningMs)), ""],
             ["click → console offered by the API", Stats.Ms(Median(r => r.ConsoleOfferedMs)), "what a student waits for"],
@@ -203,13 +203,15 @@ public sealed class TimeToConsoleBenchmark(PerfArguments args, Report report)
             ["total → first framebuffer", Stats.Ms(Stats.Median(clones.Select(c => c.TotalMs).ToList()))],
         ]);
         var viaVagrant = Median(r => r.VncAnswersMs);
+        var vagrantRunning = Median(r => r.RunningMs);
         var viaClone = Stats.Median(clones.Select(c => c.TotalMs).ToList());
         // A daemon using the clone would call the VM running once virsh start returned (no IP/SSH wait).
         var cloneRunning = Stats.Median(clones.Select(c => c.VolumeMs + c.DefineMs + c.StartMs).ToList());
-        var vagrantRunning = Median(r => r.RunningMs);
         var command = args.CommandFor("console", $"--runs {runs.Count}");
         report.Add(new SummaryRow("console", "click → VNC first framebuffer", Stats.Ms(viaVagrant), "–", "–", "–", command));
-        report.Add(new SummaryRow("console", "click → console offered by the API", Stats.Ms(Median(r => r.ConsoleOfferedMs)), "–", "–", "–", command));
+        // Before the console was offered during the create, it came with the running state.
+        report.Add(new SummaryRow("console", "click → console offered by the API (during the create)", Stats.Ms(Median(r => r.ConsoleOfferedMs)),
+            Stats.Ms(vagrantRunning) + " (offered once running)", Stats.Ratio(vagrantRunning / Median(r => r.ConsoleOfferedMs)), "–", command));
         report.Add(new SummaryRow("console", realXml ? "linked clone → first framebuffer (prototype)" : "linked clone → first framebuffer (prototype, template XML)",
             Stats.Ms(viaClone), Stats.Ms(viaVagrant) + " (via vagrant)", Stats.Ratio(viaVagrant / viaClone), "–", command));
         report.Add(new SummaryRow("console", "linked clone → domain running (prototype; no password set)", Stats.Ms(cloneRunning), Stats.Ms(vagrantRunning) + " (click → running via vagrant)",

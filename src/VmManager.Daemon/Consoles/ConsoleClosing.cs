@@ -19,7 +19,7 @@ public sealed class ConsoleClosing(MachineEvents events, SessionRevocations revo
         {
             await foreach (var change in events.SubscribeAsync(stoppingToken))
             {
-                if (change.State != MachineStates.Running)
+                if (!MachineStates.MayShowScreen(change.State))
                 {
                     sessions.CloseVm(change.MachineId, $"the VM is {change.State}");
                 }

@@ -11,6 +11,8 @@ public sealed class Vagrant(ICommandRunner runner, IOptions<HypervisorOptions> o
     /// <summary>The provisioner reads the VM's password from this variable (base64, so no shell quoting issue in the guest).</summary>
     public const string PasswordVariable = "VMM_PASSWORD_B64";
 
+    private const string StepPrefix = "==> default: ";
+
     public Task<CommandResult> UpAsync(string folder, string password, TimeSpan timeout, Action<string>? onLine, CancellationToken cancellationToken) =>
         runner.RunAsync(Command(["up", "--provider=libvirt", "--no-color"], folder, timeout, password), onLine, cancellationToken);
 
@@ -20,6 +22,16 @@ public sealed class Vagrant(ICommandRunner runner, IOptions<HypervisorOptions> o
 
     public Task<CommandResult> DestroyAsync(string folder, TimeSpan timeout, Action<string>? onLine, CancellationToken cancellationToken) =>
         runner.RunAsync(Command(["destroy", "--force", "--no-color"], folder, timeout), onLine, cancellationToken);
+
+    /// <summary>The step a "==> default: …" progress line announces; null for any other output line.</summary>
+    public static string? StepOf(string line) => line.StartsWith(StepPrefix, StringComparison.Ordinal) ? line[StepPrefix.Length..].Trim() : null;
+
+    /// <summary>
+    /// vagrant-libvirt's steps right after the domain started (with or without graphics), seconds before the
+    /// guest has an address and answers SSH: from here the VM has a screen.
+    /// </summary>
+    public static bool MeansDomainStarted(string step) =>
+        step.StartsWith("Domain launching with graphics", StringComparison.Ordinal) || step.StartsWith("Waiting for domain to get an IP address", StringComparison.Ordinal);
 
     /// <summary>The libvirt domain UUID Vagrant recorded for the machine, or null before it was created.</summary>
     public static string? MachineId(string folder)

@@ -1,18 +1,22 @@
 using System.Text;
+using VmManager.Daemon.Hypervisor;
 
 namespace VmManager.Daemon.Machines;
 
 /// <summary>
 /// Collects a running job's output and current step; writes them to the job row at most once a
-/// second (and at each step) so the UI can follow a create that takes minutes.
+/// second (and at each step) so the UI can follow a create that takes minutes. When vagrant says the
+/// domain started, <paramref name="domainStarted"/> runs (the worker reads its VNC port) and one more
+/// event follows, so pages learn the console is there while the create goes on.
 /// </summary>
-public sealed class JobProgress(Job job, Machine machine, MachineStore store, MachineEvents events, TimeProvider time)
+public sealed class JobProgress(Job job, Machine machine, MachineStore store, MachineEvents events, TimeProvider time, Func<Task> domainStarted)
 {
     private static readonly TimeSpan FlushInterval = TimeSpan.FromSeconds(1);
     private readonly StringBuilder _pending = new();
     private readonly Lock _lock = new();
     private DateTimeOffset _lastFlush = time.GetUtcNow();
     private string? _step;
+    private int _domainStarted;
 
     public string Output { get; private set; } = "";
 
@@ -27,13 +31,16 @@ public sealed class JobProgress(Job job, Machine machine, MachineStore store, Ma
         events.Publish(new MachineChanged(machine.Id, machine.Owner, store.Find(machine.Id)?.State ?? machine.State, step, job.Id));
     }
 
-    /// <summary>One line of a command's output. Vagrant's "==> default: …" lines double as steps.</summary>
+    /// <summary>One line of a command's output. Vagrant's progress lines double as steps.</summary>
     public void Line(string line)
     {
-        const string vagrantStep = "==> default: ";
-        if (line.StartsWith(vagrantStep, StringComparison.Ordinal))
+        if (Vagrant.StepOf(line) is { } step)
         {
-            Step(line[vagrantStep.Length..].Trim());
+            Step(step);
+            if (Vagrant.MeansDomainStarted(step) && Interlocked.Exchange(ref _domainStarted, 1) == 0)
+            {
+                _ = AnnounceScreenAsync();
+            }
             return;
         }
         lock (_lock)
@@ -44,6 +51,13 @@ public sealed class JobProgress(Job job, Machine machine, MachineStore store, Ma
                 FlushLocked();
             }
         }
+    }
+
+    /// <summary>Tasks that finish after the job are harmless: the event only makes pages fetch the VM again.</summary>
+    private async Task AnnounceScreenAsync()
+    {
+        await domainStarted();
+        events.Publish(new MachineChanged(machine.Id, machine.Owner, store.Find(machine.Id)?.State ?? machine.State, _step, job.Id));
     }
 
     public void Flush()

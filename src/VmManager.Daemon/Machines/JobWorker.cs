@@ -103,7 +103,7 @@ public sealed class JobWorker(
     private async Task RunAsync(Job job)
     {
         var machine = store.Find(job.MachineId)!;
-        var progress = new JobProgress(job, machine, store, events, time);
+        var progress = new JobProgress(job, machine, store, events, time, RefreshRuntimeAsync);
         logger.LogInformation("Job {JobId}: {Kind} VM {MachineId} ({Owner}/{Name}) for {RequestedBy}", job.Id, job.Kind, machine.Id, machine.Owner, machine.Name, job.RequestedBy);
         string state;
         string? error = null;
@@ -147,9 +147,9 @@ public sealed class JobWorker(
     }
 
     /// <summary>
-    /// A VM that just started has a VNC port the runtime cache has not seen yet; without this the API would
-    /// offer its console only at the next periodic refresh (up to StateRefreshSeconds later). The refresh
-    /// leaves the VM's state alone: it only changes VMs without an active job.
+    /// A VM that just started (or whose domain vagrant just launched) has a VNC port the runtime cache has not
+    /// seen yet; without this the API would offer its console only at the next periodic refresh (up to
+    /// StateRefreshSeconds later). The refresh leaves the VM's state alone: it only changes VMs without an active job.
     /// </summary>
     private async Task RefreshRuntimeAsync()
     {

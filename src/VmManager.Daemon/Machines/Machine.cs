@@ -14,6 +14,12 @@ public static class MachineStates
     public const string Gone = "gone";
 
     public static bool IsFinal(string state) => state is Deleted or Gone;
+
+    /// <summary>
+    /// States in which the VM's screen may be shown: also while it is created, so a student watches it boot
+    /// instead of waiting for the guest's network, SSH and the password step (bench/README.md, time to console).
+    /// </summary>
+    public static bool MayShowScreen(string state) => state is Running or Creating;
 }
 
 public sealed class Machine

@@ -2,13 +2,13 @@ using VmManager.Daemon.Consoles;
 
 namespace VmManager.Daemon.Machines;
 
-/// <summary>What the console needs of a VM: its owner, and its VNC port from the runtime cache while it runs.</summary>
+/// <summary>What the console needs of a VM: its owner, and its VNC port from the runtime cache while its domain runs.</summary>
 public sealed class MachineConsoleTargets(MachineStore store, MachineRuntimeCache runtime) : IConsoleTargets
 {
     public Task<ConsoleTarget?> FindRunningAsync(string vmId, CancellationToken cancellationToken)
     {
         var machine = MachineNames.IsId(vmId) ? store.Find(vmId) : null;
-        var live = machine is { State: MachineStates.Running } ? runtime.For(machine.DomainName) : null;
+        var live = machine is not null && MachineStates.MayShowScreen(machine.State) ? runtime.For(machine.DomainName) : null;
         return Task.FromResult(live is { Power: Hypervisor.DomainState.Running, VncPort: { } port }
             ? new ConsoleTarget(machine!.Id, machine.Owner, port)
             : null);

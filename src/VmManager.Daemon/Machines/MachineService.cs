@@ -221,6 +221,6 @@ public sealed class MachineService(
         var live = runtime.For(machine.DomainName);
         return new MachineView(machine.Id, machine.Name, machine.Owner, machine.TemplateId, machine.Cpus, machine.MemoryMib, machine.DiskGib,
             machine.State, machine.CreatedAt, machine.ExpiresAt, machine.LastError, activeJob is null ? null : JobView.From(activeJob),
-            live?.CpuTime.TotalSeconds, live?.MemoryKiB, live is { Power: DomainState.Running, VncPort: not null } && machine.State == MachineStates.Running);
+            live?.CpuTime.TotalSeconds, live?.MemoryKiB, live is { Power: DomainState.Running, VncPort: not null } && MachineStates.MayShowScreen(machine.State));
     }
 }

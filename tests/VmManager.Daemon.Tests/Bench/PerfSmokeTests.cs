@@ -51,6 +51,7 @@ public sealed class PerfSmokeTests(RigFixture rig)
 
         Assert.Matches($@"\| click → VNC answers \| {Number} \|", output);
         Assert.Matches($@"\| total → first framebuffer \| {Number} \|", output);
+        Assert.Matches($@"\| console \| click → console offered by the API \(during the create\) \| {Number} \| {Number} \(offered once running\) \|", output);
         Assert.Matches($@"\| console \| linked clone → first framebuffer \(prototype, template XML\) \| {Number} \| {Number} \(via vagrant\) \| [\d.]+× \|", output);
     }
 
