@@ -68,8 +68,12 @@ public sealed class MachinesOptions
     /// <summary>Per-user folders student_vms/&lt;user&gt;/&lt;vm-id&gt;/ with each VM's Vagrantfile.</summary>
     public string VmRoot { get; set; } = "/var/lib/vm-manager/student_vms";
 
-    /// <summary>Vagrant processes at once; each costs ~1 s of Ruby start-up and real CPU during boot.</summary>
-    public int MaxConcurrentOperations { get; set; } = 3;
+    /// <summary>
+    /// Vagrant processes at once: by default one per CPU (at least 2). Each costs Ruby start-up and real CPU
+    /// while its guest boots; the storm benchmark (bench/README.md) found more than the CPUs only lengthens
+    /// every VM's create without bringing a whole class up sooner, and a single one twice as slow.
+    /// </summary>
+    public int MaxConcurrentOperations { get; set; } = Math.Clamp(Environment.ProcessorCount, 2, 16);
 
     public int CreateTimeoutSeconds { get; set; } = 900;
 

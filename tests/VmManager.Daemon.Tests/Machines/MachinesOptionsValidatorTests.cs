@@ -8,6 +8,12 @@ public sealed class MachinesOptionsValidatorTests : IDisposable
 {
     private readonly TempDirectory _vmRoot = new();
 
+    [Fact]
+    public void MaxConcurrentOperations_Default_OnePerCpuAtLeastTwo()
+    {
+        Assert.Equal(Math.Clamp(Environment.ProcessorCount, 2, 16), new MachinesOptions().MaxConcurrentOperations);
+    }
+
     public static TheoryData<string, Action<MachinesOptions>> Mistakes => new()
     {
         { "Machines:VmRoot: is required", o => o.VmRoot = " " },
