@@ -26,6 +26,8 @@ public sealed class Report(TextWriter output)
 
     public void Table(IReadOnlyList<string> header, IEnumerable<IReadOnlyList<string>> rows)
     {
+        // Markdown only starts a table after a blank line when a list precedes it.
+        output.WriteLine();
         output.WriteLine($"| {string.Join(" | ", header)} |");
         output.WriteLine($"|{string.Concat(header.Select(_ => "---|"))}");
         foreach (var row in rows)
