@@ -4,6 +4,7 @@ using VmManager.Perf.Listing;
 using VmManager.Perf.Micro;
 using VmManager.Perf.Storm;
 using VmManager.Perf.TimeToConsole;
+using VmManager.Daemon.Tests.Support;
 
 namespace VmManager.Perf;
 
@@ -23,7 +24,7 @@ public static class PerfProgram
         report.Line($"# Daemon benchmarks ({(args.Smoke ? "smoke" : "full")} run: {string.Join(", ", benchmarks)})");
         report.Line("");
         report.Line($"- machine: {HostInfo.Describe()}");
-        report.Line($"- daemon: {Paths.DaemonBinary}");
+        report.Line($"- daemon: {Repository.DaemonBinary}");
         report.Line($"- started {DateTimeOffset.UtcNow:yyyy-MM-dd HH:mm} UTC");
         foreach (var benchmark in benchmarks)
         {

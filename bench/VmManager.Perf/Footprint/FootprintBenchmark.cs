@@ -1,4 +1,5 @@
 using VmManager.Perf.Harness;
+using VmManager.Daemon.Tests.Support;
 
 namespace VmManager.Perf.Footprint;
 
@@ -20,7 +21,7 @@ public sealed class FootprintBenchmark(PerfArguments args, Report report)
     {
         var starts = args.Int("--starts", 3, 1);
         report.Heading("## Footprint: idle memory and time to READY=1");
-        report.Line($"- load average at start: {HostInfo.LoadText()}; build configuration of the daemon: {Paths.Configuration}");
+        report.Line($"- load average at start: {HostInfo.LoadText()}; build configuration of the daemon: {Repository.Configuration}");
         report.Line($"- per variant {starts} start(s) on an existing database (demo catalogue, rig pool, no demo accounts); median shown. "
             + $"RSS at READY=1, after {Idle.TotalSeconds:F0} s idle, then after a full GC induced over the diagnostics socket (as dotnet-gcdump does) and 2 s");
 

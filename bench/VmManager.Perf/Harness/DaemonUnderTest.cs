@@ -8,6 +8,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.Options;
 using VmManager.Daemon.Machines;
+using VmManager.Daemon.Tests.Support;
 
 namespace VmManager.Perf.Harness;
 
@@ -128,7 +129,7 @@ public sealed class DaemonUnderTest : IDisposable
         var socketPath = scratch.File($"notify-{Guid.NewGuid().ToString("N")[..8]}.sock");
         var notify = new Socket(AddressFamily.Unix, SocketType.Dgram, ProtocolType.Unspecified);
         notify.Bind(new UnixDomainSocketEndPoint(socketPath));
-        var start = new ProcessStartInfo(binary ?? Paths.DaemonBinary)
+        var start = new ProcessStartInfo(binary ?? Repository.DaemonBinary)
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
@@ -167,7 +168,7 @@ public sealed class DaemonUnderTest : IDisposable
 
     /// <summary>Runs an admin command (vm-manager users add …) against the same config, to its end.</summary>
     public static Task<ShellResult> CliAsync(string[] configArguments, IEnumerable<string> command, string? input = null) =>
-        Shell.RunAsync(Paths.DaemonBinary, [.. configArguments, .. command], input: input);
+        Shell.RunAsync(Repository.DaemonBinary, [.. configArguments, .. command], input: input);
 
     /// <summary>SIGTERM, as systemctl stop; returns the exit code.</summary>
     public async Task<int> StopAsync()

@@ -5,6 +5,7 @@ using BenchmarkDotNet.Loggers;
 using BenchmarkDotNet.Running;
 using BenchmarkDotNet.Toolchains.InProcess.Emit;
 using VmManager.Perf.Harness;
+using VmManager.Daemon.Tests.Support;
 
 namespace VmManager.Perf.Micro;
 
@@ -23,7 +24,7 @@ public sealed class MicroBenchmark(PerfArguments args, Report report)
             // The smoke test runs the Debug build; the numbers that count come from -c Release.
             .WithOptions(ConfigOptions.DisableOptimizationsValidator);
         var summary = BenchmarkRunner.Run<ListPathBenchmarks>(config);
-        report.Line($"- job: {(args.Smoke ? "Dry (one iteration, smoke)" : "ShortRun (3 warm-ups, 3 iterations)")}; build: {Paths.Configuration}; load average {HostInfo.LoadText()}");
+        report.Line($"- job: {(args.Smoke ? "Dry (one iteration, smoke)" : "ShortRun (3 warm-ups, 3 iterations)")}; build: {Repository.Configuration}; load average {HostInfo.LoadText()}");
         report.Table(["piece", "VMs", "mean", "allocated"],
             summary.Reports.Select(result => (IReadOnlyList<string>)
             [
