@@ -26,8 +26,8 @@ public sealed partial class ConsoleGate(ConsoleTickets tickets, ConsoleSessions 
                 ["vmId"] = [string.IsNullOrEmpty(vmId) ? "required" : "not a VM id"],
             });
         }
-        var user = principal.Identity!.Name!;
-        var role = Enum.TryParse<Role>(principal.FindFirstValue(ClaimTypes.Role), out var parsed) ? parsed : Role.Student;
+        var user = principal.UserName();
+        var role = principal.UserRole();
         // Students only ever learn about their own VMs; teachers and admins see every VM.
         bool MaySee(string owner) => owner == user || role >= Role.Teacher;
 
@@ -56,7 +56,7 @@ public sealed partial class ConsoleGate(ConsoleTickets tickets, ConsoleSessions 
     public async Task<(ProblemHttpResult? Refusal, ConsoleSession? Session)> AdmitAsync(
         HttpContext context, string vmId, string? ticket, IConsoleTargets targets)
     {
-        var user = context.User.Identity!.Name!;
+        var user = context.User.UserName();
         if (!context.WebSockets.IsWebSocketRequest)
         {
             return Refuse(StatusCodes.Status400BadRequest, "websocket-expected", "This address only accepts WebSocket connections", vmId, user);

@@ -7,8 +7,6 @@ public sealed class ConsoleSession(string userName, string vmId, int vncPort, bo
 {
     private readonly TaskCompletionSource<string> _closeRequested = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    public Guid Id { get; } = Guid.NewGuid();
-
     public string UserName { get; } = userName;
 
     public string VmId { get; } = vmId;
