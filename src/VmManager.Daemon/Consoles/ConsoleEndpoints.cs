@@ -30,23 +30,23 @@ public static partial class ConsoleEndpoints
     }
 
     internal static async Task<Results<Ok<ConsoleTicketResponse>, ValidationProblem, ProblemHttpResult>> IssueAsync(
-        ConsoleTicketRequest request, ClaimsPrincipal principal, [FromServices] IConsoleTargets targets, ConsoleGate gate,
+        ConsoleTicketRequest request, ClaimsPrincipal principal, ConsoleGate gate,
         HttpContext context, CancellationToken cancellationToken)
     {
         // The ticket is a credential for the next few seconds: no cache may keep it.
         context.Response.Headers.CacheControl = "no-store";
-        return await gate.IssueAsync(request.VmId, principal, targets, cancellationToken);
+        return await gate.IssueAsync(request.VmId, principal, cancellationToken);
     }
 
     internal static async Task<Results<EmptyHttpResult, ProblemHttpResult>> ConnectAsync(
-        string vmId, [FromQuery] string? ticket, HttpContext context, [FromServices] IConsoleTargets targets, ConsoleGate gate,
+        string vmId, [FromQuery] string? ticket, HttpContext context, ConsoleGate gate,
         ConsoleBridge bridge, IOptions<ConsoleOptions> options, ILoggerFactory loggers)
     {
         if (!ConsoleGate.IsVmId(vmId))
         {
             return ConsoleGate.VmNotFound();
         }
-        var (refusal, session) = await gate.AdmitAsync(context, vmId, ticket, targets);
+        var (refusal, session) = await gate.AdmitAsync(context, vmId, ticket);
         if (refusal is not null)
         {
             return refusal;

@@ -12,12 +12,13 @@ namespace VmManager.Daemon.Consoles;
 /// Every decision about who gets a console, kept apart from the sockets: issuing tickets, and
 /// admitting an upgrade request. A refused upgrade never touches the VM's VNC port.
 /// </summary>
-public sealed partial class ConsoleGate(ConsoleTickets tickets, ConsoleSessions sessions, IOptions<ServerOptions> server, ILogger<ConsoleGate> logger)
+public sealed partial class ConsoleGate(
+    ConsoleTickets tickets, ConsoleSessions sessions, IConsoleTargets targets, IOptions<ServerOptions> server, ILogger<ConsoleGate> logger)
 {
     public static bool IsVmId([NotNullWhen(true)] string? vmId) => vmId is { Length: > 0 and <= 128 } && VmIdPattern().IsMatch(vmId);
 
     public async Task<Results<Ok<ConsoleTicketResponse>, ValidationProblem, ProblemHttpResult>> IssueAsync(
-        string? vmId, ClaimsPrincipal principal, IConsoleTargets targets, CancellationToken cancellationToken)
+        string? vmId, ClaimsPrincipal principal, CancellationToken cancellationToken)
     {
         if (!IsVmId(vmId))
         {
@@ -54,7 +55,7 @@ public sealed partial class ConsoleGate(ConsoleTickets tickets, ConsoleSessions 
 
     /// <summary>All checks of an upgrade request, in order; on success the session is registered (and counts towards the caps).</summary>
     public async Task<(ProblemHttpResult? Refusal, ConsoleSession? Session)> AdmitAsync(
-        HttpContext context, string vmId, string? ticket, IConsoleTargets targets)
+        HttpContext context, string vmId, string? ticket)
     {
         var user = context.User.UserName();
         if (!context.WebSockets.IsWebSocketRequest)
