@@ -8,9 +8,8 @@ public sealed class MachineConsoleTargets(MachineStore store, MachineRuntimeCach
     public Task<ConsoleTarget?> FindRunningAsync(string vmId, CancellationToken cancellationToken)
     {
         var machine = MachineNames.IsId(vmId) ? store.Find(vmId) : null;
-        var live = machine is not null && MachineStates.MayShowScreen(machine.State) ? runtime.For(machine.DomainName) : null;
-        return Task.FromResult(live is { Power: Hypervisor.DomainState.Running, VncPort: { } port }
-            ? new ConsoleTarget(machine!.Id, machine.Owner, port)
+        return Task.FromResult(machine is not null && runtime.ScreenPortOf(machine) is { } port
+            ? new ConsoleTarget(machine.Id, machine.Owner, port)
             : null);
     }
 

@@ -20,6 +20,10 @@ public sealed class MachineRuntimeCache
 
     public MachineRuntime? For(string domainName) => _domains.GetValueOrDefault(domainName);
 
+    /// <summary>The VNC port of a VM whose screen may be shown now; the API's console link and the console gate both ask this.</summary>
+    public int? ScreenPortOf(Machine machine) =>
+        MachineStates.MayShowScreen(machine.State) && For(machine.DomainName) is { Power: DomainState.Running, VncPort: { } port } ? port : null;
+
     internal void Replace(IReadOnlyDictionary<string, MachineRuntime> domains, DateTimeOffset at)
     {
         _domains = domains;

@@ -1,7 +1,6 @@
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Options;
 using VmManager.Daemon.Accounts;
-using VmManager.Daemon.Hypervisor;
 
 namespace VmManager.Daemon.Machines;
 
@@ -221,6 +220,6 @@ public sealed class MachineService(
         var live = runtime.For(machine.DomainName);
         return new MachineView(machine.Id, machine.Name, machine.Owner, machine.TemplateId, machine.Cpus, machine.MemoryMib, machine.DiskGib,
             machine.State, machine.CreatedAt, machine.ExpiresAt, machine.LastError, activeJob is null ? null : JobView.From(activeJob),
-            live?.CpuTime.TotalSeconds, live?.MemoryKiB, live is { Power: DomainState.Running, VncPort: not null } && MachineStates.MayShowScreen(machine.State));
+            live?.CpuTime.TotalSeconds, live?.MemoryKiB, runtime.ScreenPortOf(machine) is not null);
     }
 }
