@@ -1,4 +1,3 @@
-using System.Security.Claims;
 using VmManager.Daemon.Accounts;
 
 namespace VmManager.Daemon.Machines;
@@ -9,10 +8,7 @@ public sealed record Caller(string UserName, Role Role, string? Address = null)
     /// <summary>Jobs the daemon queues itself (lease expiry, reconciliation) run as this caller.</summary>
     public static readonly Caller System = new("system", Role.Admin);
 
-    public static Caller From(HttpContext context) => new(
-        context.User.Identity?.Name ?? throw new InvalidOperationException("unauthenticated caller"),
-        Enum.TryParse<Role>(context.User.FindFirstValue(ClaimTypes.Role), out var role) ? role : Role.Student,
-        context.ClientAddress());
+    public static Caller From(HttpContext context) => new(context.User.UserName(), context.User.UserRole(), context.ClientAddress());
 
     public bool IsOwner(Machine machine) => machine.Owner == UserName;
 

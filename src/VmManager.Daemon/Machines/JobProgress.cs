@@ -28,7 +28,7 @@ public sealed class JobProgress(Job job, Machine machine, MachineStore store, Ma
             _pending.Append("== ").AppendLine(step);
             FlushLocked();
         }
-        events.Publish(new MachineChanged(machine.Id, machine.Owner, store.Find(machine.Id)?.State ?? machine.State, step, job.Id));
+        Publish(step);
     }
 
     /// <summary>One line of a command's output. Vagrant's progress lines double as steps.</summary>
@@ -57,8 +57,11 @@ public sealed class JobProgress(Job job, Machine machine, MachineStore store, Ma
     private async Task AnnounceScreenAsync()
     {
         await domainStarted();
-        events.Publish(new MachineChanged(machine.Id, machine.Owner, store.Find(machine.Id)?.State ?? machine.State, _step, job.Id));
+        Publish(_step);
     }
+
+    private void Publish(string? step) =>
+        events.Publish(new MachineChanged(machine.Id, machine.Owner, store.Find(machine.Id)?.State ?? machine.State, step, job.Id));
 
     public void Flush()
     {

@@ -1,6 +1,7 @@
 using System.Data;
 using Dapper;
 using Microsoft.Data.Sqlite;
+using VmManager.Daemon.Machines;
 using VmManager.Daemon.Storage;
 
 namespace VmManager.Daemon.Requests;
@@ -19,7 +20,7 @@ public sealed class RequestedMachine
     public DateTimeOffset ExpiresAt { get; init; }
 
     /// <summary>Being deleted or gone: its lease can no longer be extended.</summary>
-    public bool IsLive => State is not ("deleting" or "deleted" or "gone");
+    public bool IsLive => State != MachineStates.Deleting && !MachineStates.IsFinal(State);
 }
 
 /// <summary>SQL for resource_requests.</summary>
