@@ -15,19 +15,8 @@ public sealed class MachineStore(Database database, TimeProvider time)
     private const string JobColumns = "id, machine_id, kind, state, requested_by, attempt, created_at, started_at, finished_at, step, error";
     private const int SqliteConstraint = 19;
 
-    /// <summary>
-    /// Takes SQLite's write lock first (BEGIN IMMEDIATE), so checks made inside — quotas, name
-    /// uniqueness — cannot interleave with another create.
-    /// </summary>
-    public T InWriteTransaction<T>(Func<IDbConnection, IDbTransaction, T> work)
-    {
-        using var connection = database.Open();
-        // Microsoft.Data.Sqlite begins non-deferred transactions with BEGIN IMMEDIATE.
-        using var transaction = connection.BeginTransaction(deferred: false);
-        var result = work(connection, transaction);
-        transaction.Commit();
-        return result;
-    }
+    /// <inheritdoc cref="Database.InWriteTransaction{T}"/>
+    public T InWriteTransaction<T>(Func<IDbConnection, IDbTransaction, T> work) => database.InWriteTransaction(work);
 
     public static void InsertMachine(IDbConnection connection, IDbTransaction transaction, Machine machine) =>
         connection.Execute($"INSERT INTO machines ({MachineColumns}) VALUES (@Id, @Owner, @Name, @TemplateId, @Cpus, @MemoryMib, @DiskGib, @State, @DomainName, @Folder, @LoginUser, @PasswordProtected, @CreatedAt, @ExpiresAt, @DeletedAt, @LastError)", machine, transaction);

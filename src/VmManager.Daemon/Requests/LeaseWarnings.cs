@@ -52,20 +52,20 @@ public sealed class LeaseWarnings(
         int warned;
         lock (_oneAtATime)
         {
-            using var connection = database.Open();
-            using var transaction = connection.BeginTransaction(deferred: false);
-            var now = time.GetUtcNow();
-            connection.Execute(
-                "DELETE FROM lease_warnings WHERE machine_id IN (SELECT id FROM machines WHERE state IN ('deleting', 'deleted', 'gone'))",
-                transaction: transaction);
-            var states = connection.Query<(string MachineId, long Threshold, string State)>(
-                    "SELECT machine_id, threshold_seconds, state FROM lease_warnings", transaction: transaction)
-                .ToDictionary(row => (row.MachineId, row.Threshold), row => row.State);
-            var machines = connection.Query<RequestedMachine>(
-                "SELECT id, owner, name, state, expires_at FROM machines WHERE state NOT IN ('deleting', 'deleted', 'gone') AND expires_at > @now",
-                new { now }, transaction).AsList();
-            warned = machines.Count(machine => Check(connection, transaction, machine, thresholds, states, now));
-            transaction.Commit();
+            warned = database.InWriteTransaction((connection, transaction) =>
+            {
+                var now = time.GetUtcNow();
+                connection.Execute(
+                    "DELETE FROM lease_warnings WHERE machine_id IN (SELECT id FROM machines WHERE state IN ('deleting', 'deleted', 'gone'))",
+                    transaction: transaction);
+                var states = connection.Query<(string MachineId, long Threshold, string State)>(
+                        "SELECT machine_id, threshold_seconds, state FROM lease_warnings", transaction: transaction)
+                    .ToDictionary(row => (row.MachineId, row.Threshold), row => row.State);
+                var machines = connection.Query<RequestedMachine>(
+                    "SELECT id, owner, name, state, expires_at FROM machines WHERE state NOT IN ('deleting', 'deleted', 'gone') AND expires_at > @now",
+                    new { now }, transaction).AsList();
+                return machines.Count(machine => Check(connection, transaction, machine, thresholds, states, now));
+            });
         }
         if (warned > 0)
         {

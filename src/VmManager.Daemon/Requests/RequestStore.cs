@@ -32,15 +32,8 @@ public sealed class RequestStore(Database database)
 
     public const int ListLimit = 1000;
 
-    /// <summary>BEGIN IMMEDIATE: the rate-limit counts and the status checks cannot interleave with another writer.</summary>
-    public T InWriteTransaction<T>(Func<SqliteConnection, IDbTransaction, T> work)
-    {
-        using var connection = database.Open();
-        using var transaction = connection.BeginTransaction(deferred: false);
-        var result = work(connection, transaction);
-        transaction.Commit();
-        return result;
-    }
+    /// <inheritdoc cref="Database.InWriteTransaction{T}"/>
+    public T InWriteTransaction<T>(Func<IDbConnection, IDbTransaction, T> work) => database.InWriteTransaction(work);
 
     public static long Insert(IDbConnection connection, IDbTransaction transaction, ResourceRequest request) =>
         connection.ExecuteScalar<long>(

@@ -1,3 +1,4 @@
+using System.Data;
 using Dapper;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Options;
@@ -42,5 +43,19 @@ public sealed class Database
         command.CommandText = $"PRAGMA busy_timeout = {_busyTimeoutMs};";
         command.ExecuteNonQuery();
         return connection;
+    }
+
+    /// <summary>
+    /// Runs <paramref name="work"/> in a transaction that takes SQLite's write lock first (BEGIN IMMEDIATE),
+    /// so checks made inside it (quotas, name uniqueness, rate limits) cannot interleave with another writer.
+    /// </summary>
+    public T InWriteTransaction<T>(Func<IDbConnection, IDbTransaction, T> work)
+    {
+        using var connection = Open();
+        // Microsoft.Data.Sqlite begins non-deferred transactions with BEGIN IMMEDIATE.
+        using var transaction = connection.BeginTransaction(deferred: false);
+        var result = work(connection, transaction);
+        transaction.Commit();
+        return result;
     }
 }
