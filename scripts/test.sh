@@ -43,6 +43,19 @@ if [[ $teardown == yes ]]; then
   scripts/rig.sh status >/dev/null 2>&1 && { echo "the rig is still up after teardown" >&2; status=1; }
 fi
 
+# CI shows only the end of the log, so the failures are repeated here with their first lines.
+python3 - artifacts/test-results/*.trx <<'PY' || true
+import sys, xml.etree.ElementTree as ET
+ns = {"t": "http://microsoft.com/schemas/VisualStudio/TeamTest/2010"}
+for path in sys.argv[1:]:
+    for result in ET.parse(path).getroot().iterfind(".//t:UnitTestResult[@outcome='Failed']", ns):
+        message = result.findtext("t:Output/t:ErrorInfo/t:Message", "", ns).strip()
+        stack = result.findtext("t:Output/t:ErrorInfo/t:StackTrace", "", ns).strip()
+        print(f"FAILED {result.get('testName')} ({result.get('duration')})")
+        for line in (message.splitlines()[:12] + stack.splitlines()[:6]):
+            print(f"    {line}")
+PY
+
 # One closing line for whoever reads the run: the totals of every test assembly's TRX report.
 totals=$(cat artifacts/test-results/*.trx 2>/dev/null | grep -o '<Counters [^>]*>' |
   sed -E 's/.* passed="([0-9]+)" failed="([0-9]+)".* notExecuted="([0-9]+)".*/\1 \2 \3/' |
