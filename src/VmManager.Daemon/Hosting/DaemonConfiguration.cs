@@ -25,12 +25,21 @@ public static class DaemonConfiguration
         ["Mail:Password"] = "vm-manager.mail-password",
     };
 
+    public const string ConfigOption = "--config";
+
+    /// <summary>The path given as <c>--config PATH</c> or <c>--config=PATH</c>, else from <see cref="PathVariable"/>.</summary>
     public static string? ConfigFileFrom(string[] args)
     {
-        var index = Array.IndexOf(args, "--config");
-        if (index >= 0)
+        for (var i = 0; i < args.Length; i++)
         {
-            return index + 1 < args.Length ? args[index + 1] : throw new StartupException("--config", "expects a file path");
+            if (args[i] == ConfigOption)
+            {
+                return i + 1 < args.Length ? args[i + 1] : throw new StartupException(ConfigOption, "expects a file path");
+            }
+            if (args[i].StartsWith(ConfigOption + "=", StringComparison.Ordinal))
+            {
+                return args[i][(ConfigOption.Length + 1)..] is { Length: > 0 } inline ? inline : throw new StartupException(ConfigOption, "expects a file path");
+            }
         }
         return Environment.GetEnvironmentVariable(PathVariable) is { Length: > 0 } fromEnvironment ? fromEnvironment : null;
     }
@@ -43,7 +52,7 @@ public static class DaemonConfiguration
         var demo = explicitPath is null && !File.Exists(path);
         if (!demo && !File.Exists(path))
         {
-            throw new StartupException(explicitPath is null ? PathVariable : "--config", $"config file '{path}' does not exist");
+            throw new StartupException(explicitPath is null ? PathVariable : ConfigOption, $"config file '{path}' does not exist");
         }
 
         var configuration = builder.Configuration;

@@ -211,6 +211,21 @@ public sealed class AdminCliTests : IDisposable
     }
 
     [Theory]
+    [InlineData("check-config --config={0}")]
+    [InlineData("--config={0} check-config")]
+    [InlineData("--config {0} check-config")]
+    public async Task CheckConfig_ConfigGivenInAnyForm_IsTheFileChecked(string arguments)
+    {
+        // A bad file: were another one read (the default, the demo), the check would pass.
+        File.WriteAllText(_config, """{ "Server": { "Url": "ftp://127.0.0.1:21" } }""");
+
+        var (exitCode, error, _) = await DaemonProcess.RunToExitAsync(string.Format(arguments, _config).Split(' '));
+
+        Assert.Equal(2, exitCode);
+        Assert.Contains("Server:Url: unknown URL scheme 'ftp'", error);
+    }
+
+    [Theory]
     [InlineData("chek-config")]
     [InlineData("users frob")]
     [InlineData("users add")]

@@ -42,10 +42,12 @@ public sealed class ConfigValidationTests
         Assert.Contains("not writable", line);
     }
 
-    [Fact]
-    public async Task Start_MissingConfigFile_ExitsTwoNamingTheOption()
+    [Theory]
+    [InlineData("--config", "/nonexistent/vm-manager.json")]
+    [InlineData("--config=/nonexistent/vm-manager.json")]
+    public async Task Start_MissingConfigFile_ExitsTwoNamingTheOption(params string[] arguments)
     {
-        var (exitCode, error, _) = await DaemonProcess.RunToExitAsync(["--config", "/nonexistent/vm-manager.json"]);
+        var (exitCode, error, _) = await DaemonProcess.RunToExitAsync(arguments);
 
         Assert.Equal(2, exitCode);
         Assert.Equal("vm-manager: --config: config file '/nonexistent/vm-manager.json' does not exist", error);

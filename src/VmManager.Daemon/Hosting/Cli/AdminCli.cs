@@ -21,7 +21,7 @@ public static class AdminCli
 
     private static readonly string[] HelpWords = ["help", "--help", "-h"];
 
-    private static readonly CliOption ConfigOption = new("--config", "PATH", $"config file (default {DaemonConfiguration.DefaultPath}, or ${DaemonConfiguration.PathVariable})");
+    private static readonly CliOption ConfigOption = new(DaemonConfiguration.ConfigOption, "PATH", $"config file (default {DaemonConfiguration.DefaultPath}, or ${DaemonConfiguration.PathVariable})");
 
     /// <summary>
     /// True unless the arguments are only the daemon's options: a word, even a misspelt command,
@@ -94,8 +94,13 @@ public static class AdminCli
 
     private static bool IsHelpOption(string arg) => arg is "--help" or "-h";
 
-    /// <summary>The arguments without a leading <c>--config PATH</c>, which may also come before the command.</summary>
-    private static string[] CommandWords(string[] args) => args is ["--config", _, .. var rest] ? rest : args;
+    /// <summary>The arguments without a leading <c>--config PATH</c> or <c>--config=PATH</c>, which may also come before the command.</summary>
+    private static string[] CommandWords(string[] args) => args switch
+    {
+        [DaemonConfiguration.ConfigOption, _, .. var rest] => rest,
+        [var first, .. var rest] when first.StartsWith(DaemonConfiguration.ConfigOption + "=", StringComparison.Ordinal) => rest,
+        _ => args,
+    };
 
     private static (List<string> Positionals, Dictionary<string, string> Options) Parse(CliCommand command, string[] rest)
     {
