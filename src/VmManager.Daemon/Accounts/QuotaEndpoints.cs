@@ -1,6 +1,5 @@
 using System.Security.Claims;
 using Microsoft.AspNetCore.Http.HttpResults;
-using VmManager.Daemon.Storage;
 
 namespace VmManager.Daemon.Accounts;
 
@@ -29,21 +28,17 @@ public static class QuotaEndpoints
         return endpoints;
     }
 
-    private static Ok<QuotaStatus> Mine(ClaimsPrincipal user, QuotaService quotas, Database database)
+    private static Ok<QuotaStatus> Mine(ClaimsPrincipal user, QuotaService quotas)
     {
-        var limits = quotas.EffectiveFor(user.UserName(), user.UserRole());
-        using var connection = database.Open();
-        var usage = quotas.UsageOf(connection, null, user.UserName());
+        var (limits, usage, _) = quotas.StatusOf(user.UserName(), user.UserRole());
         return TypedResults.Ok(new QuotaStatus(limits, usage, limits.Remaining(usage)));
     }
 
-    private static Results<Ok<UserQuotaStatus>, ValidationProblem> Get(string userName, QuotaService quotas, SessionStore sessions, Database database) =>
-        SessionEndpoints.UserNameProblem(userName) is { } problem
-            ? TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["userName"] = [problem] })
-            : TypedResults.Ok(Status(userName, quotas, sessions, database));
+    private static Results<Ok<UserQuotaStatus>, ValidationProblem> Get(string userName, QuotaService quotas, SessionStore sessions) =>
+        SessionEndpoints.UserNameValidation(userName) is { } invalid ? invalid : TypedResults.Ok(Status(userName, quotas, sessions));
 
     private static Results<Ok<UserQuotaStatus>, ValidationProblem> Put(
-        string userName, QuotaOverrideRequest request, HttpContext context, QuotaService quotas, SessionStore sessions, Database database,
+        string userName, QuotaOverrideRequest request, HttpContext context, QuotaService quotas, SessionStore sessions,
         AuditLog audit, TimeProvider time)
     {
         var errors = new Dictionary<string, string[]>();
@@ -82,15 +77,15 @@ public static class QuotaEndpoints
         var admin = context.User.UserName();
         quotas.SetOverride(userName, QuotaService.AdminSource, change, request.ExpiresAt, admin, request.Reason);
         audit.Record(admin, AuditActions.SetQuota, userName, AuditOutcomes.Success, Describe(change, request.ExpiresAt), context.ClientAddress());
-        return TypedResults.Ok(Status(userName, quotas, sessions, database));
+        return TypedResults.Ok(Status(userName, quotas, sessions));
     }
 
     private static Results<NoContent, ProblemHttpResult, ValidationProblem> Delete(
         string userName, HttpContext context, QuotaService quotas, AuditLog audit)
     {
-        if (SessionEndpoints.UserNameProblem(userName) is { } problem)
+        if (SessionEndpoints.UserNameValidation(userName) is { } invalid)
         {
-            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["userName"] = [problem] });
+            return invalid;
         }
         if (!quotas.RemoveOverride(userName, QuotaService.AdminSource))
         {
@@ -100,13 +95,11 @@ public static class QuotaEndpoints
         return TypedResults.NoContent();
     }
 
-    private static UserQuotaStatus Status(string userName, QuotaService quotas, SessionStore sessions, Database database)
+    private static UserQuotaStatus Status(string userName, QuotaService quotas, SessionStore sessions)
     {
         var role = sessions.LastKnownRole(userName) ?? Role.Student;
-        var limits = quotas.EffectiveFor(userName, role);
-        using var connection = database.Open();
-        var usage = quotas.UsageOf(connection, null, userName);
-        return new UserQuotaStatus(userName, role.ToString(), limits, usage, limits.Remaining(usage), quotas.ActiveOverrides(userName));
+        var (limits, usage, overrides) = quotas.StatusOf(userName, role);
+        return new UserQuotaStatus(userName, role.ToString(), limits, usage, limits.Remaining(usage), overrides);
     }
 
     private static string Describe(QuotaChange change, DateTimeOffset? expiresAt) =>

@@ -11,24 +11,28 @@ public sealed class QuotaService(Database database, IOptions<QuotaOptions> optio
     /// <summary>The source name of the override an admin sets through the API.</summary>
     public const string AdminSource = "admin";
 
-    public Quota EffectiveFor(string userName, Role role)
+    /// <summary>What a user may use, what their VMs use and the overrides in force, read on one connection.</summary>
+    public QuotaSnapshot StatusOf(string userName, Role role)
     {
         using var connection = database.Open();
-        return EffectiveFor(connection, null, userName, role);
+        var overrides = ActiveOverrides(connection, null, userName);
+        return new QuotaSnapshot(Effective(role, overrides), UsageOf(connection, null, userName), overrides);
     }
 
-    public Quota EffectiveFor(IDbConnection connection, IDbTransaction? transaction, string userName, Role role)
+    public Quota EffectiveFor(IDbConnection connection, IDbTransaction? transaction, string userName, Role role) =>
+        Effective(role, ActiveOverrides(connection, transaction, userName));
+
+    /// <summary>The role's defaults under the overrides, newest first: per field, the first override that sets it wins.</summary>
+    private Quota Effective(Role role, List<QuotaOverride> overrides)
     {
         var defaults = options.Value.For(role);
-        var overrides = ActiveOverrides(connection, transaction, userName);
-        // Newest first: per field, the first override that sets it wins.
         int Pick(Func<QuotaOverride, int?> field, int roleDefault) => overrides.Select(field).FirstOrDefault(value => value is not null) ?? roleDefault;
         return new Quota(
             Pick(o => o.MaxVms, defaults.MaxVms), Pick(o => o.MaxCpus, defaults.MaxCpus), Pick(o => o.MaxMemoryMiB, defaults.MaxMemoryMiB),
             Pick(o => o.MaxDiskGiB, defaults.MaxDiskGiB), Pick(o => o.MaxRunningVms, defaults.MaxRunningVms));
     }
 
-    public Usage UsageOf(IDbConnection connection, IDbTransaction? transaction, string userName)
+    private static Usage UsageOf(IDbConnection connection, IDbTransaction? transaction, string userName)
     {
         var row = connection.QuerySingle<UsageRow>(
             """
@@ -97,12 +101,6 @@ public sealed class QuotaService(Database database, IOptions<QuotaOptions> optio
     }
 
     /// <summary>The overrides in force, most recently set first.</summary>
-    public IReadOnlyList<QuotaOverride> ActiveOverrides(string userName)
-    {
-        using var connection = database.Open();
-        return ActiveOverrides(connection, null, userName);
-    }
-
     private List<QuotaOverride> ActiveOverrides(IDbConnection connection, IDbTransaction? transaction, string userName) =>
         connection.Query<OverrideRow>(
             """
@@ -154,4 +152,6 @@ public sealed class QuotaService(Database database, IOptions<QuotaOptions> optio
 }
 
 /// <summary>The limits an override sets; null leaves the field to older overrides or the role default.</summary>
+public sealed record QuotaSnapshot(Quota Limits, Usage Usage, IReadOnlyList<QuotaOverride> Overrides);
+
 public sealed record QuotaChange(int? MaxVms, int? MaxCpus, int? MaxMemoryMiB, int? MaxDiskGiB, int? MaxRunningVms);

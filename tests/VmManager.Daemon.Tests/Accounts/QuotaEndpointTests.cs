@@ -92,6 +92,6 @@ public sealed class QuotaEndpointTests
         var response = await admin.PutAsJsonAsync("/api/admin/users/etudiant/quota", new { maxVms = 50 });
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
-        Assert.Equal(new Quota(2, 4, 2048, 20, 1), app.Service<QuotaService>().EffectiveFor("etudiant", Role.Student));
+        Assert.Equal(new Quota(2, 4, 2048, 20, 1), app.Service<QuotaService>().StatusOf("etudiant", Role.Student).Limits);
     }
 }

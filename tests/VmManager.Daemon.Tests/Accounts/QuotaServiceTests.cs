@@ -31,8 +31,8 @@ public sealed class QuotaServiceTests : IDisposable
     [Fact]
     public void EffectiveFor_NoOverride_IsTheRoleDefault()
     {
-        Assert.Equal(new Quota(2, 4, 4096, 40, 1), _quotas.EffectiveFor("alice", Role.Student));
-        Assert.Equal(new Quota(5, 10, 16384, 200, 3), _quotas.EffectiveFor("tom", Role.Teacher));
+        Assert.Equal(new Quota(2, 4, 4096, 40, 1), _quotas.StatusOf("alice", Role.Student).Limits);
+        Assert.Equal(new Quota(5, 10, 16384, 200, 3), _quotas.StatusOf("tom", Role.Teacher).Limits);
     }
 
     [Fact]
@@ -42,14 +42,14 @@ public sealed class QuotaServiceTests : IDisposable
         _clock.Advance(TimeSpan.FromMinutes(1));
         _quotas.SetOverride("alice", "request:7", new QuotaChange(6, null, 8192, null, null), _clock.GetUtcNow().AddDays(7), "ada", null);
 
-        Assert.Equal(new Quota(6, 8, 8192, 40, 1), _quotas.EffectiveFor("ALICE", Role.Student));
-        Assert.Equal(new Quota(2, 4, 4096, 40, 1), _quotas.EffectiveFor("bob", Role.Student));
+        Assert.Equal(new Quota(6, 8, 8192, 40, 1), _quotas.StatusOf("ALICE", Role.Student).Limits);
+        Assert.Equal(new Quota(2, 4, 4096, 40, 1), _quotas.StatusOf("bob", Role.Student).Limits);
 
         _clock.Advance(TimeSpan.FromDays(8));
-        Assert.Equal(new Quota(4, 8, 4096, 40, 1), _quotas.EffectiveFor("alice", Role.Student));
+        Assert.Equal(new Quota(4, 8, 4096, 40, 1), _quotas.StatusOf("alice", Role.Student).Limits);
         Assert.True(_quotas.RemoveOverride("alice", "admin"));
         Assert.False(_quotas.RemoveOverride("alice", "admin"));
-        Assert.Equal(new Quota(2, 4, 4096, 40, 1), _quotas.EffectiveFor("alice", Role.Student));
+        Assert.Equal(new Quota(2, 4, 4096, 40, 1), _quotas.StatusOf("alice", Role.Student).Limits);
     }
 
     [Fact]
@@ -61,12 +61,12 @@ public sealed class QuotaServiceTests : IDisposable
         _clock.Advance(TimeSpan.FromMinutes(1));
         _quotas.SetOverride("alice", "admin", new QuotaChange(1, null, null, null, 0), null, "ada", "paused");
 
-        Assert.Equal(new Quota(1, 4, 4096, 40, 0), _quotas.EffectiveFor("alice", Role.Student));
-        Assert.Equal(["admin", "request:1"], _quotas.ActiveOverrides("alice").Select(o => o.Source));
+        Assert.Equal(new Quota(1, 4, 4096, 40, 0), _quotas.StatusOf("alice", Role.Student).Limits);
+        Assert.Equal(["admin", "request:1"], _quotas.StatusOf("alice", Role.Student).Overrides.Select(o => o.Source));
     }
 
     [Fact]
-    public void UsageOf_Machines_CountsLiveOnesAndRunningSeparately()
+    public void StatusOf_Machines_UsageCountsLiveOnesAndRunningSeparately()
     {
         using var connection = _database.Open();
         InsertMachine(connection, null, "alice", "running", cpus: 2, memoryMiB: 1024, diskGiB: 10);
@@ -75,8 +75,8 @@ public sealed class QuotaServiceTests : IDisposable
         InsertMachine(connection, null, "alice", "gone", cpus: 4, memoryMiB: 4096, diskGiB: 40);
         InsertMachine(connection, null, "bob", "running", cpus: 1, memoryMiB: 128, diskGiB: 1);
 
-        Assert.Equal(new Usage(2, 3, 1536, 15, 1), _quotas.UsageOf(connection, null, "alice"));
-        Assert.Equal(new Usage(0, 0, 0, 0, 0), _quotas.UsageOf(connection, null, "nobody"));
+        Assert.Equal(new Usage(2, 3, 1536, 15, 1), _quotas.StatusOf("alice", Role.Student).Usage);
+        Assert.Equal(new Usage(0, 0, 0, 0, 0), _quotas.StatusOf("nobody", Role.Student).Usage);
     }
 
     [Fact]
