@@ -16,9 +16,7 @@ public static class ImplicitTlsSmtp
     {
         var data = Serialize(message);
         using var client = new TcpClient();
-        await client.ConnectAsync(settings.Host!, settings.Port, cancellationToken);
-        await using var tls = new SslStream(client.GetStream(), leaveInnerStreamOpen: false);
-        await tls.AuthenticateAsClientAsync(new SslClientAuthenticationOptions { TargetHost = settings.Host, RemoteCertificateValidationCallback = validate }, cancellationToken);
+        await using var tls = await ConnectAsync(client, settings, validate, cancellationToken);
         using var reader = new StreamReader(tls, Encoding.ASCII, detectEncodingFromByteOrderMarks: false, leaveOpen: true);
 
         async Task<string> Command(string? line, int expected)
@@ -47,6 +45,23 @@ public static class ImplicitTlsSmtp
         await tls.WriteAsync(data, cancellationToken);
         await Command(".", 250);
         await tls.WriteAsync("QUIT\r\n"u8.ToArray(), cancellationToken);
+    }
+
+    /// <summary>Connects <paramref name="client"/> to the relay and speaks TLS from the first byte, checking the relay's name.</summary>
+    public static async Task<SslStream> ConnectAsync(TcpClient client, MailOptions settings, RemoteCertificateValidationCallback? validate, CancellationToken cancellationToken)
+    {
+        await client.ConnectAsync(settings.Host!, settings.Port, cancellationToken);
+        var tls = new SslStream(client.GetStream(), leaveInnerStreamOpen: false);
+        try
+        {
+            await tls.AuthenticateAsClientAsync(new SslClientAuthenticationOptions { TargetHost = settings.Host, RemoteCertificateValidationCallback = validate }, cancellationToken);
+            return tls;
+        }
+        catch
+        {
+            await tls.DisposeAsync();
+            throw;
+        }
     }
 
     /// <summary>Reads a reply (the last line of a multi-line one has a space after the code); anything else is an SmtpException.</summary>

@@ -1,4 +1,3 @@
-using System.Net.Security;
 using System.Net.Sockets;
 using System.Security.Authentication;
 using System.Text;
@@ -22,14 +21,15 @@ public sealed class SmtpHealthCheck(IOptions<MailOptions> options, SmtpMailer ma
         try
         {
             using var client = new TcpClient();
-            await client.ConnectAsync(settings.Host!, settings.Port, timeout.Token);
-            Stream stream = client.GetStream();
+            Stream stream;
             if (settings.Security == SmtpSecurity.Tls)
             {
-                var tls = new SslStream(stream, leaveInnerStreamOpen: false);
-                await tls.AuthenticateAsClientAsync(
-                    new SslClientAuthenticationOptions { TargetHost = settings.Host, RemoteCertificateValidationCallback = mailer.CertificateValidation }, timeout.Token);
-                stream = tls;
+                stream = await ImplicitTlsSmtp.ConnectAsync(client, settings, mailer.CertificateValidation, timeout.Token);
+            }
+            else
+            {
+                await client.ConnectAsync(settings.Host!, settings.Port, timeout.Token);
+                stream = client.GetStream();
             }
             await using (stream)
             {
