@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Security.Claims;
 using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Authentication;
@@ -65,13 +64,12 @@ public static class SessionEndpoints
         using var gate = await throttle.EnterAsync(account, context.RequestAborted);
         if (throttle.RetryAfter(account, address) is { } wait)
         {
-            var seconds = (int)Math.Ceiling(wait.TotalSeconds);
+            var seconds = context.Response.SetRetryAfter(wait);
             if (throttle.ShouldReport(account, address))
             {
                 logger.LogWarning("Login refused for {UserName} from {ClientAddress}: too many failed attempts", userName, address);
                 audit.Record(userName, AuditActions.Login, null, AuditOutcomes.Throttled, "too many failed attempts", address);
             }
-            context.Response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
             return TypedResults.Problem(title: "Too many failed logins", detail: $"Wait {seconds} s before trying again.",
                 statusCode: StatusCodes.Status429TooManyRequests, type: "login-throttled",
                 extensions: new Dictionary<string, object?> { ["retryAfterSeconds"] = seconds });
@@ -111,6 +109,10 @@ public static class SessionEndpoints
     }
 
     /// <summary>Null when acceptable. Control characters are refused: names end up in logs and LDAP filters.</summary>
+    /// <summary>A user name in a route, checked as the login form checks it.</summary>
+    internal static ValidationProblem? UserNameValidation(string userName) =>
+        UserNameProblem(userName) is { } problem ? TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["userName"] = [problem] }) : null;
+
     internal static string? UserNameProblem(string? userName) => userName switch
     {
         null or { Length: 0 } => "required",
@@ -143,9 +145,9 @@ public static class SessionEndpoints
 
     private static Results<Ok<RevokedSessions>, ValidationProblem> RevokeAll(string userName, HttpContext context, SessionStore sessions, AuditLog audit)
     {
-        if (UserNameProblem(userName) is { } problem)
+        if (UserNameValidation(userName) is { } invalid)
         {
-            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["userName"] = [problem] });
+            return invalid;
         }
         var revoked = sessions.RevokeAllFor(userName);
         audit.Record(context.User.UserName(), AuditActions.RevokeSessions, userName, AuditOutcomes.Success,

@@ -73,7 +73,7 @@ public static class MachineEndpoints
         }
         catch (ConflictException ex)
         {
-            return TypedResults.Problem(title: ex.Title, detail: ex.Message, statusCode: StatusCodes.Status409Conflict);
+            return ex.ToProblem();
         }
         catch (QuotaExceededException ex)
         {
@@ -105,7 +105,7 @@ public static class MachineEndpoints
         }
         catch (ConflictException ex)
         {
-            return TypedResults.Problem(title: ex.Title, detail: ex.Message, statusCode: StatusCodes.Status409Conflict);
+            return ex.ToProblem();
         }
         catch (UnauthorizedAccessException)
         {

@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Options;
 using VmManager.Daemon.Accounts;
@@ -19,6 +20,8 @@ public sealed class InvalidRequestException(IDictionary<string, string[]> errors
 public sealed class ConflictException(string title, string detail) : Exception(detail)
 {
     public string Title { get; } = title;
+
+    public ProblemHttpResult ToProblem() => TypedResults.Problem(title: Title, detail: Message, statusCode: StatusCodes.Status409Conflict);
 }
 
 /// <summary>What the API (and the admin CLI) may do with VMs; checks come first, nothing is half-made.</summary>

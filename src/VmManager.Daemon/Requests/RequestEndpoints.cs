@@ -1,6 +1,6 @@
-using System.Globalization;
 using Microsoft.AspNetCore.Http.HttpResults;
 using VmManager.Daemon.Accounts;
+using VmManager.Daemon.Hosting;
 using VmManager.Daemon.Machines;
 
 namespace VmManager.Daemon.Requests;
@@ -44,7 +44,7 @@ public static class RequestEndpoints
         {
             if (ex.RetryAfter is { } wait)
             {
-                context.Response.Headers.RetryAfter = ((int)Math.Ceiling(wait.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
+                context.Response.SetRetryAfter(wait);
             }
             return TypedResults.Problem(title: "Too many requests", detail: ex.Message, statusCode: StatusCodes.Status429TooManyRequests,
                 type: "request-rate-limited");
@@ -89,7 +89,7 @@ public static class RequestEndpoints
         }
         catch (ConflictException ex)
         {
-            return TypedResults.Problem(title: ex.Title, detail: ex.Message, statusCode: StatusCodes.Status409Conflict);
+            return ex.ToProblem();
         }
     }
 
