@@ -20,12 +20,8 @@ public static class StartupValidation
         OneLine(() => services.GetRequiredService<IStartupValidator>().Validate());
 
     /// <summary>One section only, with the same one-line failure (for commands that must work while another section is broken).</summary>
-    public static T GetValidOptions<T>(this IServiceProvider services) where T : class
-    {
-        T? value = null;
-        OneLine(() => value = services.GetRequiredService<IOptions<T>>().Value);
-        return value!;
-    }
+    public static void ValidateOptions<T>(this IServiceProvider services) where T : class =>
+        OneLine(() => _ = services.GetRequiredService<IOptions<T>>().Value);
 
     private static void OneLine(Action validate)
     {

@@ -19,13 +19,20 @@ public sealed class BoxCatalog(Vagrant vagrant, TimeProvider time, ILogger<BoxCa
     public async Task<bool> IsInstalledAsync(MachineTemplate template, CancellationToken cancellationToken)
     {
         var stale = IsStale();
-        if (_boxes is { } known && (Holds(known, template) || !stale))
+        var known = _boxes;
+        if (known is not null && Holds(known, template))
         {
+            // A box once listed answers at once; a stale list is refreshed behind this create.
             if (stale)
             {
                 _ = RefreshInBackgroundAsync();
             }
-            return Holds(known, template);
+            return true;
+        }
+        // Missing from a fresh list it is missing; otherwise ask vagrant (an admin may just have added it).
+        if (known is not null && !stale)
+        {
+            return false;
         }
         return Holds(await RefreshAsync(ifStale: true, cancellationToken), template);
     }

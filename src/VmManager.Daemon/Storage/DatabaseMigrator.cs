@@ -49,13 +49,13 @@ public sealed class DatabaseMigrator(Database database, ILogger<DatabaseMigrator
 
     /// <summary>
     /// Checks the database without changing it (for vm-manager check-config, which may run beside an
-    /// older daemon): the same errors as <see cref="Migrate"/>; null when there is no database yet.
+    /// older daemon): the same errors as <see cref="Migrate"/>; no database yet is fine.
     /// </summary>
-    public int? CurrentVersion()
+    public void CheckWithoutMigrating()
     {
         if (!File.Exists(database.File))
         {
-            return null;
+            return;
         }
         try
         {
@@ -63,9 +63,10 @@ public sealed class DatabaseMigrator(Database database, ILogger<DatabaseMigrator
             var current = connection.ExecuteScalar<int>("PRAGMA user_version;");
             ThrowIfNewer(current);
             var check = connection.ExecuteScalar<string>("PRAGMA quick_check;");
-            return check == "ok"
-                ? current
-                : throw new StartupException("Storage:DatabasePath", $"'{database.File}' is damaged ({check}); restore a backup");
+            if (check != "ok")
+            {
+                throw new StartupException("Storage:DatabasePath", $"'{database.File}' is damaged ({check}); restore a backup");
+            }
         }
         catch (SqliteException ex)
         {

@@ -13,7 +13,7 @@ public static class BackupCommand
     private static Task<int> Run(CliContext context)
     {
         // Only the storage section: a backup must work even while, say, the LDAP section is broken.
-        context.Services.GetValidOptions<StorageOptions>();
+        context.Services.ValidateOptions<StorageOptions>();
         var database = context.Services.GetRequiredService<Database>();
         var target = Path.GetFullPath(context.Argument(0));
         if (!File.Exists(database.File))

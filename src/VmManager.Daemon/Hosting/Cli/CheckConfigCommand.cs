@@ -10,7 +10,7 @@ public static class CheckConfigCommand
     private static Task<int> Run(CliContext context)
     {
         context.Services.ValidateOptions();
-        context.Services.GetRequiredService<DatabaseMigrator>().CurrentVersion();
+        context.Services.GetRequiredService<DatabaseMigrator>().CheckWithoutMigrating();
         context.Output.WriteLine("ok");
         return Task.FromResult(CliExit.Ok);
     }
