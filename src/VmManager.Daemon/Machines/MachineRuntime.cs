@@ -44,6 +44,7 @@ public sealed class MachineRuntimeMonitor(
     private readonly ConcurrentDictionary<string, (int Port, TimeSpan CpuTime)> _vncPorts = new();
     // The job worker refreshes too, after a VM starts: one pass at a time, so an older snapshot never replaces a newer one.
     private readonly SemaphoreSlim _oneAtATime = new(1, 1);
+    private long _passesStarted;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -62,11 +63,21 @@ public sealed class MachineRuntimeMonitor(
         while (await timer.WaitForNextTickAsync(stoppingToken));
     }
 
+    /// <summary>
+    /// Callers that queue up while a pass runs share the next one: it starts after each of them asked, so it
+    /// sees what they need (a domain just launched), and a class creating 30 VMs does not queue 60 passes.
+    /// </summary>
     public async Task RefreshAsync(CancellationToken cancellationToken)
     {
+        var startedBeforeThisCall = Interlocked.Read(ref _passesStarted);
         await _oneAtATime.WaitAsync(cancellationToken);
         try
         {
+            if (Interlocked.Read(ref _passesStarted) > startedBeforeThisCall)
+            {
+                return;
+            }
+            Interlocked.Increment(ref _passesStarted);
             await PassAsync(cancellationToken);
         }
         finally

@@ -1,0 +1,73 @@
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using VmManager.Daemon.Hypervisor;
+using VmManager.Daemon.Machines;
+using VmManager.Daemon.Tests.Support;
+
+namespace VmManager.Daemon.Tests.Machines;
+
+public sealed class MachineRuntimeMonitorTests
+{
+    [Fact]
+    public async Task Refresh_ManyCallersWhileAPassRuns_ShareOneNewPassThatSeesWhatTheyAskedFor()
+    {
+        using var db = new TestDatabase();
+        var virsh = new HeldDomStats();
+        var cache = new MachineRuntimeCache();
+        using var monitor = new MachineRuntimeMonitor(new Virsh(virsh, Options.Create(new HypervisorOptions())), cache,
+            new MachineStore(db.Database, TimeProvider.System), new MachineEvents(), Options.Create(new MachinesOptions()),
+            TimeProvider.System, NullLogger<MachineRuntimeMonitor>.Instance);
+        virsh.Hold();
+        var first = monitor.RefreshAsync(CancellationToken.None);
+        await virsh.WaitForCallsAsync(1);
+
+        // Ten job ends while the first pass is out: that pass began before them and cannot have seen their domain.
+        virsh.Domains.Add("vmm_new");
+        var waiting = Enumerable.Range(0, 10).Select(_ => monitor.RefreshAsync(CancellationToken.None)).ToList();
+        virsh.Release();
+        await first;
+        await Task.WhenAll(waiting);
+
+        Assert.Equal(2, virsh.Calls);
+        Assert.NotNull(cache.For("vmm_new"));
+    }
+
+    /// <summary>Answers `virsh domstats` with <see cref="Domains"/> shut off, optionally held until released.</summary>
+    private sealed class HeldDomStats : ICommandRunner
+    {
+        private TaskCompletionSource _gate = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private int _calls;
+
+        public HeldDomStats() => _gate.SetResult();
+
+        public List<string> Domains { get; } = [];
+
+        public int Calls => Volatile.Read(ref _calls);
+
+        public void Hold() => _gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public void Release() => _gate.TrySetResult();
+
+        public async Task WaitForCallsAsync(int count)
+        {
+            var deadline = DateTime.UtcNow.AddSeconds(10);
+            while (Calls < count)
+            {
+                Assert.True(DateTime.UtcNow < deadline, $"virsh domstats called {Calls} time(s), expected {count}");
+                await Task.Delay(10);
+            }
+        }
+
+        public async Task<CommandResult> RunAsync(CommandLine command, Action<string>? onLine = null, CancellationToken cancellationToken = default)
+        {
+            Assert.Contains("domstats", command.Arguments);
+            var snapshot = Domains.ToList();
+            Interlocked.Increment(ref _calls);
+            await _gate.Task.WaitAsync(cancellationToken);
+            var output = string.Concat(snapshot.Select(name => $"Domain: '{name}'\n  state.state=5\n  state.reason=0\n  cpu.time=0\n\n"));
+            return new CommandResult(0, output, TimeSpan.Zero);
+        }
+
+        public IReadOnlyList<int> KillStrays(string folder) => [];
+    }
+}
