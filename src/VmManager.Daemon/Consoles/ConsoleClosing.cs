@@ -11,9 +11,15 @@ namespace VmManager.Daemon.Consoles;
 public sealed class ConsoleClosing(MachineEvents events, SessionRevocations revocations, ConsoleSessions sessions, VmManagerMetrics metrics)
     : BackgroundService
 {
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    /// <summary>Before the host is started: .NET 10 runs all of ExecuteAsync later, on the thread pool, and a scrape may come first.</summary>
+    public override Task StartAsync(CancellationToken cancellationToken)
     {
         metrics.ObserveConsoleSessions(() => sessions.Count);
+        return base.StartAsync(cancellationToken);
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
         revocations.Revoked += CloseUser;
         try
         {

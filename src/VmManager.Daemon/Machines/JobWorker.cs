@@ -28,9 +28,15 @@ public sealed class JobWorker(
     private readonly ConcurrentDictionary<long, Task> _running = new();
     private readonly CancellationTokenSource _abort = new();
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    /// <summary>Before the host is started: .NET 10 runs all of ExecuteAsync later, on the thread pool, and a scrape may come first.</summary>
+    public override Task StartAsync(CancellationToken cancellationToken)
     {
         metrics.ObserveVms(store.CountByState);
+        return base.StartAsync(cancellationToken);
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
         if (Directory.Exists(options.Value.VmRoot))
         {
             runner.KillStrays(options.Value.VmRoot);

@@ -18,7 +18,7 @@ public sealed class PerfSmokeTests(RigFixture rig)
     {
         var output = await RunAsync("storm");
 
-        Assert.Matches($@"\| vm-manager \| 2 \| \d \| {Number} / {Number} \| {Number} / {Number} \| {Number} / {Number} \|", output);
+        Assert.Matches($@"\| vm-manager \| 2 \| \d+ \| {Number} / {Number} \| {Number} / {Number} \| {Number} / {Number} \|", output);
         Assert.Matches(@"\| vagrant up, sequential \| 2 \|", output);
         Assert.Contains("| storm | N=2: failures / left over after delete | 0 / 0 | 0 / 0 |", output);
         Assert.Matches(@"CPU busy \d+ % of \d+ %", output);
