@@ -107,7 +107,14 @@ stop_pidfile() { # stop_pidfile PIDFILE MUST_CONTAIN NAME [MUST_NOT_CONTAIN]
   if pid=$(pid_of "$1" "$2" "${4:-}"); then stop_pid "$pid" "$3"; fi
   rm -f "$1" 2>/dev/null || true
 }
-port_open() { (exec 3<>"/dev/tcp/$1/$2") 2>/dev/null; }
+wait_until() { # wait_until SECONDS command...: poll every 0.1 s until the command succeeds
+  local i
+  for ((i = 0; i < $1 * 10; i++)); do
+    "${@:2}" && return 0
+    sleep 0.1
+  done
+  return 1
+}
 
 # --- packages --------------------------------------------------------------------------------------------
 missing_packages() { # prints those of "$@" that are not installed (one dpkg-query call)
@@ -344,6 +351,12 @@ ensure_tls() {
 
 # --- LDAP ------------------------------------------------------------------------------------------------
 slapd_pid() { pid_of "$RIG/run/slapd.pid" "$RIG/ldap/slapd.conf"; }
+# Serving means what VmManager does first: a StartTLS bind with the service account. slapd answers an
+# anonymous search on 3389 before that works, and a test started in that gap fails with "server unavailable".
+ldap_serves() {
+  slapd_pid >/dev/null &&
+    LDAPTLS_CACERT="$RIG/tls/ca.crt" ldapwhoami -ZZ -x -H "$LDAP_URL" -D "$SVC_DN" -w "$SVC_PW" >/dev/null 2>&1
+}
 ldif_attr() { # ldif_attr NAME VALUE: plain when safe ASCII, base64 (NAME::) otherwise (RFC 2849)
   local ascii='^[ -~]*$'
   if [[ $2 =~ $ascii && $2 != [\ :\<]* && $2 != *' ' ]]; then printf '%s: %s\n' "$1" "$2"
@@ -385,7 +398,10 @@ seed_ldif() {
 }
 start_slapd() {
   local L=$RIG/ldap i
-  slapd_pid >/dev/null && return 0
+  if slapd_pid >/dev/null; then
+    wait_until 10 ldap_serves || die "slapd runs but refuses a StartTLS bind of $SVC_DN for 10 s, see $RIG/logs/slapd.log"
+    return 0
+  fi
   mkdir -p "$L/data" "$RIG/run"
   sed -e "s|@RIG@|$RIG|g" -e "s|@ROOTPW@|$(hash_pw "$ADMIN_PW")|" "$SRC/ldap/slapd.conf.in" > "$L/slapd.conf"
   if [[ ! -f $L/data/data.mdb ]]; then   # fresh directory: seed it offline
@@ -398,12 +414,12 @@ start_slapd() {
   # foreground (-d) so the log goes to our file; setsid detaches it from the caller's session
   setsid /usr/sbin/slapd -f "$L/slapd.conf" -h "$LDAP_URL/ $LDAPS_URL/" -d stats \
     </dev/null >>"$RIG/logs/slapd.log" 2>&1 9>&- &
-  for ((i = 0; i < 200; i++)); do
-    if slapd_pid >/dev/null && ldapsearch -x -LLL -H "$LDAP_URL" -s base -b '' 1.1 >/dev/null 2>&1; then return 0; fi
+  for ((i = 0; i < 300; i++)); do
+    if ldap_serves; then return 0; fi
     kill -0 $! 2>/dev/null || die "slapd exited at start (port 3389/6636 taken?), see $RIG/logs/slapd.log"
     sleep 0.05
   done
-  die "slapd did not answer within 10 s, see $RIG/logs/slapd.log"
+  die "slapd did not accept a StartTLS bind of $SVC_DN within 15 s, see $RIG/logs/slapd.log"
 }
 stop_slapd() { stop_pidfile "$RIG/run/slapd.pid" "$RIG/ldap/slapd.conf" slapd; }
 down_ldap() { stop_slapd; rm -rf "$RIG/ldap/data"; }   # the next `up` seeds a fresh directory
@@ -457,9 +473,16 @@ up_ldap() {
 
 # --- SMTP ------------------------------------------------------------------------------------------------
 smtp_pid() { pid_of "$RIG/run/aiosmtpd.pid" "aiosmtpd"; }
+# Serving means the SMTP greeting (220), not only an open port.
+smtp_greets() {
+  smtp_pid >/dev/null || return 1
+  # shellcheck disable=SC2016 # $1/$2 expand in the inner bash
+  timeout 3 bash -c 'exec 3<>"/dev/tcp/$1/$2" && IFS= read -r line <&3 && printf "QUIT\r\n" >&3 && [[ $line == 220* ]]' \
+    _ "$SMTP_HOST" "$SMTP_PORT" 2>/dev/null
+}
 start_smtp() {
   local i
-  if smtp_pid >/dev/null && port_open "$SMTP_HOST" "$SMTP_PORT"; then return 0; fi
+  if smtp_pid >/dev/null && wait_until 10 smtp_greets; then return 0; fi
   stop_smtp
   mkdir -p "$RIG/smtp" "$RIG/run"
   # sh writes its own pid, then execs python: the pid file names the server whatever setsid does
@@ -470,7 +493,7 @@ start_smtp() {
     -c aiosmtpd.handlers.Mailbox "$RIG/smtp/maildir" \
     </dev/null >>"$RIG/logs/aiosmtpd.log" 2>&1 9>&- &
   for ((i = 0; i < 200; i++)); do
-    if smtp_pid >/dev/null && port_open "$SMTP_HOST" "$SMTP_PORT"; then
+    if smtp_greets; then
       "$PY" "$SRC/smtp_check.py" send "$SMTP_HOST" "$SMTP_PORT" "$RIG/smtp/maildir" "$RIG/tls/ca.crt" ||
         die "smtp check failed"
       say "smtp: UTF-8 mail over STARTTLS arrived as one file in maildir/new (then removed)"
@@ -479,7 +502,7 @@ start_smtp() {
     kill -0 $! 2>/dev/null || die "aiosmtpd exited at start (port $SMTP_PORT taken?), see $RIG/logs/aiosmtpd.log"
     sleep 0.05
   done
-  die "aiosmtpd did not listen within 10 s, see $RIG/logs/aiosmtpd.log"
+  die "aiosmtpd did not greet within 10 s, see $RIG/logs/aiosmtpd.log"
 }
 stop_smtp() { stop_pidfile "$RIG/run/aiosmtpd.pid" aiosmtpd aiosmtpd; }
 down_smtp() { stop_smtp; rm -rf "$RIG/smtp/maildir"; }
@@ -591,10 +614,10 @@ cmd_status() {
     if pid=$(foreign_libvirtd); then d=", a foreign libvirtd runs (pid $pid)"; fi
     echo "virt: down$d"; rc=1
   fi
-  if pid=$(slapd_pid) && ldapsearch -x -LLL -H "$LDAP_URL" -s base -b '' 1.1 >/dev/null 2>&1; then
+  if pid=$(slapd_pid) && ldap_serves; then
     echo "ldap: up   (slapd pid $pid, $LDAP_URL, $LDAPS_URL)"
   else echo "ldap: down"; rc=1; fi
-  if pid=$(smtp_pid) && port_open "$SMTP_HOST" "$SMTP_PORT"; then
+  if pid=$(smtp_pid) && smtp_greets; then
     n=$(find "$RIG/smtp/maildir/new" -type f 2>/dev/null | wc -l)
     echo "smtp: up   (aiosmtpd pid $pid, $SMTP_HOST:$SMTP_PORT, $n mail(s) in maildir/new)"
   else echo "smtp: down"; rc=1; fi

@@ -109,15 +109,10 @@ public sealed partial class LdapLoginTests(RigFixture rig)
     public async Task Login_DirectoryStopped_Is503SayingItIsUnreachable()
     {
         using var app = App();
-        RigFixture.Run("stop", "ldap");
         HttpResponseMessage response;
-        try
+        using (StoppedRigPart.Stop("ldap"))
         {
             response = await app.Client().LoginAsync("alice", "Alice-Pw1");
-        }
-        finally
-        {
-            RigFixture.Run("start", "ldap");
         }
 
         Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);

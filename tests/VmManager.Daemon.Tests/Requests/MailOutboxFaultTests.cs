@@ -26,9 +26,8 @@ public sealed class MailOutboxFaultTests(RigFixture rig)
         var until = RequestsApi.Until(TimeProvider.System, TimeSpan.FromDays(2));
 
         MailStatus whileDown;
-        try
+        using (StoppedRigPart.Stop("smtp"))
         {
-            RigFixture.Run("stop", "smtp");
             for (var i = 1; i <= 3; i++)
             {
                 await RequestsApi.CreateAsync(student, new { kind = "vms", amount = 1, until, reason = $"Panne du relais, demande {i} – é" });
@@ -36,10 +35,6 @@ public sealed class MailOutboxFaultTests(RigFixture rig)
             whileDown = await WaitForAsync(admin, status => status.LastError is not null && status.Pending == 6);
             Assert.Equal(6, await BacklogGaugeAsync(factory));
             Assert.Empty(RequestsApi.To(rig, teachers));
-        }
-        finally
-        {
-            RigFixture.Run("start", "smtp");
         }
 
         var after = await WaitForAsync(admin, status => status.Pending == 0);
