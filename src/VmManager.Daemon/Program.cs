@@ -32,8 +32,9 @@ try
     app.MapConsoles();
     app.MapRequests();
 
+    var backgroundServices = HostingExtensions.BackgroundServices(app.Services);
     await app.RunAsync();
-    return 0;
+    return HostingExtensions.ExitCode(backgroundServices);
 }
 catch (StartupException ex)
 {

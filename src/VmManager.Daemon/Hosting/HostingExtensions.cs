@@ -48,8 +48,21 @@ public static class HostingExtensions
         services.AddSingleton<IValidateOptions<MetricsOptions>, MetricsOptionsValidator>();
         services.AddSingleton<VmManagerMetrics>();
         services.AddSingleton<PrometheusExporter>();
+        services.AddSingleton<BackgroundFaults>();
+        services.AddHealthChecks().AddCheck<BackgroundFaultsHealthCheck>("background", tags: ["ready"]);
         return builder;
     }
+
+    /// <summary>Taken before the run: RunAsync disposes the host's services when it returns.</summary>
+    public static IReadOnlyList<BackgroundService> BackgroundServices(IServiceProvider services) =>
+        services.GetServices<IHostedService>().OfType<BackgroundService>().ToList();
+
+    /// <summary>
+    /// After the host stopped: non-zero when a background service died and so stopped it, because systemd's
+    /// Restart=on-failure leaves a daemon that exits 0 dead.
+    /// </summary>
+    public static int ExitCode(IEnumerable<BackgroundService> backgroundServices) =>
+        backgroundServices.Any(service => service.ExecuteTask is { IsFaulted: true }) ? 1 : 0;
 
     public static WebApplication UseHosting(this WebApplication app)
     {

@@ -41,7 +41,15 @@ public sealed class BoxCatalog(Vagrant vagrant, TimeProvider time, ILogger<BoxCa
     {
         // Off the start path: READY=1 does not wait for Ruby.
         await Task.Yield();
-        await RefreshAsync(ifStale: false, stoppingToken);
+        try
+        {
+            await RefreshAsync(ifStale: false, stoppingToken);
+        }
+        catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
+        {
+            // An early listing only; a fault here must not stop the daemon. The next create asks again.
+            logger.LogWarning("Listing the Vagrant boxes at start failed: {Error}", ex.Message);
+        }
     }
 
     public override void Dispose()

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Options;
+using VmManager.Daemon.Hosting;
 using VmManager.Daemon.Hypervisor;
 
 namespace VmManager.Daemon.Machines;
@@ -38,9 +39,11 @@ public sealed class MachineRuntimeMonitor(
     MachineStore store,
     MachineEvents events,
     IOptions<MachinesOptions> options,
+    BackgroundFaults faults,
     TimeProvider time,
     ILogger<MachineRuntimeMonitor> logger) : BackgroundService
 {
+    private readonly FaultStreak _streak = faults.Streak("vm-state-monitor", logger);
     private readonly ConcurrentDictionary<string, (int Port, TimeSpan CpuTime)> _vncPorts = new();
     // The job worker refreshes too, after a VM starts: one pass at a time, so an older snapshot never replaces a newer one.
     private readonly SemaphoreSlim _oneAtATime = new(1, 1);
@@ -51,13 +54,19 @@ public sealed class MachineRuntimeMonitor(
         using var timer = new PeriodicTimer(TimeSpan.FromSeconds(options.Value.StateRefreshSeconds), time);
         do
         {
+            if (!_streak.IsDue)
+            {
+                continue;
+            }
             try
             {
                 await RefreshAsync(stoppingToken);
+                _streak.Succeeded();
             }
-            catch (Exception ex) when (ex is VirshException or CommandTimeoutException or InvalidOperationException)
+            catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
             {
-                logger.LogWarning("Could not refresh VM states from libvirt: {Error}", ex.Message);
+                // libvirt unreachable, or the database busy or full when an observed state is written.
+                _streak.Failed(ex);
             }
         }
         while (await timer.WaitForNextTickAsync(stoppingToken));

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Options;
 using VmManager.Daemon.Accounts;
+using VmManager.Daemon.Hosting;
 using VmManager.Daemon.Hypervisor;
 
 namespace VmManager.Daemon.Machines;
@@ -26,11 +27,13 @@ public sealed class Reconciler(
     JobSignal signal,
     AuditLog audit,
     IOptions<MachinesOptions> options,
+    BackgroundFaults faults,
     TimeProvider time,
     ILogger<Reconciler> logger) : BackgroundService
 {
     public const string LeaseExpiry = "lease-expiry";
     private readonly SemaphoreSlim _oneAtATime = new(1, 1);
+    private readonly FaultStreak _streak = faults.Streak("reconciler", logger);
 
     public IReadOnlyList<string> UnknownDomains { get; private set; } = [];
 
@@ -41,13 +44,19 @@ public sealed class Reconciler(
         using var timer = new PeriodicTimer(TimeSpan.FromSeconds(options.Value.ReconcileIntervalSeconds), time);
         do
         {
+            if (!_streak.IsDue)
+            {
+                continue;
+            }
             try
             {
                 await RunOnceAsync(stoppingToken);
+                _streak.Succeeded();
             }
-            catch (Exception ex) when (ex is VirshException or CommandTimeoutException or IOException or InvalidOperationException)
+            catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
             {
-                logger.LogWarning("Reconciliation pass failed, will retry: {Error}", ex.Message);
+                // libvirt down, a busy or full database, a folder we may not read: the next pass tries again.
+                _streak.Failed(ex);
             }
         }
         while (await timer.WaitForNextTickAsync(stoppingToken));

@@ -1,7 +1,7 @@
 using System.Data;
 using Dapper;
-using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Options;
+using VmManager.Daemon.Hosting;
 using VmManager.Daemon.Storage;
 
 namespace VmManager.Daemon.Requests;
@@ -17,12 +17,14 @@ public sealed class LeaseWarnings(
     MailOutbox outbox,
     RequestMails mails,
     IOptions<RequestsOptions> options,
+    BackgroundFaults faults,
     TimeProvider time,
     ILogger<LeaseWarnings> logger) : BackgroundService
 {
     private const string Armed = "armed";
     private const string Sent = "sent";
     private readonly Lock _oneAtATime = new();
+    private readonly FaultStreak _streak = faults.Streak("lease-warnings", logger);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -33,13 +35,19 @@ public sealed class LeaseWarnings(
         using var timer = new PeriodicTimer(TimeSpan.FromSeconds(options.Value.LeaseWarningScanSeconds), time);
         do
         {
+            if (!_streak.IsDue)
+            {
+                continue;
+            }
             try
             {
                 Scan();
+                _streak.Succeeded();
             }
-            catch (SqliteException ex)
+            catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
             {
-                logger.LogWarning("Lease warning pass failed, will retry: {Error}", ex.Message);
+                // A busy or full database: the state and the mail are one transaction, so nothing was half-written.
+                _streak.Failed(ex);
             }
         }
         while (await timer.WaitForNextTickAsync(stoppingToken));

@@ -3,7 +3,6 @@ using System.Net.Mail;
 using System.Net.Sockets;
 using System.Security.Authentication;
 using System.Text;
-using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Options;
 using VmManager.Daemon.Hosting;
 
@@ -22,6 +21,7 @@ public sealed class MailSender(
     IOptions<MailOptions> options,
     IOptions<ServerOptions> server,
     VmManagerMetrics metrics,
+    BackgroundFaults faults,
     TimeProvider time,
     ILogger<MailSender> logger) : BackgroundService
 {
@@ -34,6 +34,8 @@ public sealed class MailSender(
 
     private readonly string _messageIdDomain = "vm-manager." + (
         server.Value.PublicOrigin is { Length: > 0 } origin ? new Uri(origin).IdnHost : System.Net.Dns.GetHostName());
+
+    private readonly FaultStreak _streak = faults.Streak("mail-sender", logger);
 
     public override Task StartAsync(CancellationToken cancellationToken)
     {
@@ -58,6 +60,7 @@ public sealed class MailSender(
                 if (outbox.NextDue() is { } message)
                 {
                     await SendAsync(message, stoppingToken);
+                    _streak.Succeeded();
                     continue;
                 }
                 if (time.GetUtcNow() - pruned > PruneInterval)
@@ -66,12 +69,12 @@ public sealed class MailSender(
                     pruned = time.GetUtcNow();
                 }
                 wait = outbox.NextAttemptAt() is { } next ? next - time.GetUtcNow() : MaxIdle;
+                _streak.Succeeded();
             }
-            catch (SqliteException ex)
+            catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
             {
-                // A database busy past its timeout must not stop the daemon: the rows are still there next time.
-                logger.LogWarning("Mail outbox unreadable, will retry: {Error}", ex.Message);
-                wait = MaxIdle;
+                // A database busy past its timeout or full, or a fault outside delivery: the rows are still there next time.
+                wait = _streak.Failed(ex);
             }
             await outbox.WaitAsync(wait < TimeSpan.Zero ? TimeSpan.Zero : wait > MaxIdle ? MaxIdle : wait, stoppingToken);
         }

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
+using VmManager.Daemon.Hosting;
 using VmManager.Daemon.Hypervisor;
 using VmManager.Daemon.Machines;
 using VmManager.Daemon.Tests.Support;
@@ -16,7 +17,7 @@ public sealed class MachineRuntimeMonitorTests
         var cache = new MachineRuntimeCache();
         using var monitor = new MachineRuntimeMonitor(new Virsh(virsh, Options.Create(new HypervisorOptions())), cache,
             new MachineStore(db.Database, TimeProvider.System), new MachineEvents(), Options.Create(new MachinesOptions()),
-            TimeProvider.System, NullLogger<MachineRuntimeMonitor>.Instance);
+            new BackgroundFaults(TimeProvider.System), TimeProvider.System, NullLogger<MachineRuntimeMonitor>.Instance);
         virsh.Hold();
         var first = monitor.RefreshAsync(CancellationToken.None);
         await virsh.WaitForCallsAsync(1);
