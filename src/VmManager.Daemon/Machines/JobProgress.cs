@@ -1,4 +1,5 @@
 using System.Text;
+using Microsoft.Data.Sqlite;
 using VmManager.Daemon.Hypervisor;
 
 namespace VmManager.Daemon.Machines;
@@ -7,7 +8,8 @@ namespace VmManager.Daemon.Machines;
 /// Collects a running job's output and current step; writes them to the job row at most once a
 /// second (and at each step) so the UI can follow a create that takes minutes. When vagrant says the
 /// domain started, <paramref name="domainStarted"/> runs (the worker reads its VNC port) and one more
-/// event follows, so pages learn the console is there while the create goes on.
+/// event follows, so pages learn the console is there while the create goes on. A write the database refuses
+/// (busy, disk full) keeps the text for the next flush, up to what the job row would keep anyway.
 /// </summary>
 public sealed class JobProgress(Job job, Machine machine, MachineStore store, MachineEvents events, TimeProvider time, Func<Task> domainStarted)
 {
@@ -17,8 +19,6 @@ public sealed class JobProgress(Job job, Machine machine, MachineStore store, Ma
     private DateTimeOffset _lastFlush = time.GetUtcNow();
     private string? _step;
     private int _domainStarted;
-
-    public string Output { get; private set; } = "";
 
     public void Step(string step)
     {
@@ -73,10 +73,19 @@ public sealed class JobProgress(Job job, Machine machine, MachineStore store, Ma
 
     private void FlushLocked()
     {
-        var text = _pending.ToString();
-        _pending.Clear();
-        Output += text;
-        store.Progress(job.Id, _step, text);
         _lastFlush = time.GetUtcNow();
+        try
+        {
+            store.Progress(job.Id, _step, _pending.ToString());
+            _pending.Clear();
+        }
+        catch (Exception ex) when (ex is SqliteException or IOException)
+        {
+            // Progress is for watching: the job goes on, and its end is written (and retried) by the worker.
+            if (_pending.Length > MachineStore.MaxJobOutput)
+            {
+                _pending.Remove(0, _pending.Length - MachineStore.MaxJobOutput);
+            }
+        }
     }
 }

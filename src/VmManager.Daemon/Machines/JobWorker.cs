@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Options;
 using VmManager.Daemon.Hosting;
 using VmManager.Daemon.Hypervisor;
@@ -19,6 +20,7 @@ public sealed class JobWorker(
     MachineEvents events,
     JobSignal signal,
     IOptions<MachinesOptions> options,
+    BackgroundFaults faults,
     TimeProvider time,
     ILogger<JobWorker> logger) : BackgroundService
 {
@@ -27,6 +29,7 @@ public sealed class JobWorker(
     private static readonly TimeSpan ShutdownGrace = TimeSpan.FromSeconds(60);
     private readonly ConcurrentDictionary<long, Task> _running = new();
     private readonly CancellationTokenSource _abort = new();
+    private readonly FaultStreak _streak = faults.Streak("job-worker", logger);
 
     /// <summary>Before the host is started: .NET 10 runs all of ExecuteAsync later, on the thread pool, and a scrape may come first.</summary>
     public override Task StartAsync(CancellationToken cancellationToken)
@@ -37,46 +40,35 @@ public sealed class JobWorker(
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        if (Directory.Exists(options.Value.VmRoot))
+        // No job may start before the interrupted ones are requeued: so a failure here is retried, not skipped.
+        while (!TryRecoverInterrupted(stoppingToken))
         {
-            runner.KillStrays(options.Value.VmRoot);
-        }
-        foreach (var job in store.RequeueInterrupted(MaxAttempts))
-        {
-            // Past MaxAttempts the job is failed and the reconciler cleans up after it.
-            logger.LogWarning("Job {JobId} ({Kind} of VM {MachineId}) was interrupted by a restart (attempt {Attempt} of {Max})", job.Id, job.Kind, job.MachineId, job.Attempt, MaxAttempts);
+            try
+            {
+                await Task.Delay(_streak.Backoff, time, stoppingToken);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
         }
         using var slots = new SemaphoreSlim(options.Value.MaxConcurrentOperations);
         while (!stoppingToken.IsCancellationRequested)
         {
-            foreach (var job in store.QueuedJobs())
+            var wait = PollInterval;
+            try
             {
-                if (_running.ContainsKey(job.Id) || !slots.Wait(0))
-                {
-                    continue;
-                }
-                if (!store.MarkRunning(job.Id))
-                {
-                    slots.Release();
-                    continue;
-                }
-                _running[job.Id] = Task.Run(async () =>
-                {
-                    try
-                    {
-                        await RunAsync(job);
-                    }
-                    finally
-                    {
-                        slots.Release();
-                        _running.TryRemove(job.Id, out _);
-                        signal.Notify();
-                    }
-                }, CancellationToken.None);
+                StartQueued(slots);
+                _streak.Succeeded();
+            }
+            catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
+            {
+                // A busy or full database: the queue is still there at the next attempt.
+                wait = _streak.Failed(ex);
             }
             try
             {
-                await signal.WaitAsync(PollInterval, stoppingToken);
+                await signal.WaitAsync(wait, stoppingToken);
             }
             catch (OperationCanceledException)
             {
@@ -84,6 +76,68 @@ public sealed class JobWorker(
             }
         }
         await DrainAsync();
+    }
+
+    private bool TryRecoverInterrupted(CancellationToken stoppingToken)
+    {
+        try
+        {
+            if (Directory.Exists(options.Value.VmRoot))
+            {
+                runner.KillStrays(options.Value.VmRoot);
+            }
+            foreach (var job in store.RequeueInterrupted(MaxAttempts))
+            {
+                // Past MaxAttempts the job is failed and the reconciler cleans up after it.
+                logger.LogWarning("Job {JobId} ({Kind} of VM {MachineId}) was interrupted by a restart (attempt {Attempt} of {Max})", job.Id, job.Kind, job.MachineId, job.Attempt, MaxAttempts);
+            }
+            _streak.Succeeded();
+            return true;
+        }
+        catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
+        {
+            _streak.Failed(ex);
+            return false;
+        }
+    }
+
+    private void StartQueued(SemaphoreSlim slots)
+    {
+        foreach (var job in store.QueuedJobs())
+        {
+            if (_running.ContainsKey(job.Id) || !slots.Wait(0))
+            {
+                continue;
+            }
+            bool marked;
+            try
+            {
+                marked = store.MarkRunning(job.Id);
+            }
+            catch
+            {
+                slots.Release();
+                throw;
+            }
+            if (!marked)
+            {
+                slots.Release();
+                continue;
+            }
+            _running[job.Id] = Task.Run(async () =>
+            {
+                try
+                {
+                    await RunAsync(job);
+                }
+                finally
+                {
+                    slots.Release();
+                    _running.TryRemove(job.Id, out _);
+                    signal.Notify();
+                }
+            }, CancellationToken.None);
+        }
     }
 
     private async Task DrainAsync()
@@ -108,7 +162,15 @@ public sealed class JobWorker(
 
     private async Task RunAsync(Job job)
     {
-        var machine = store.Find(job.MachineId)!;
+        Machine machine;
+        try
+        {
+            machine = await WithDatabaseRetriesAsync(() => store.Find(job.MachineId)!);
+        }
+        catch (OperationCanceledException)
+        {
+            return; // shutting down before it began: still 'running', so the next start resumes it
+        }
         var progress = new JobProgress(job, machine, store, events, time, RefreshRuntimeAsync);
         logger.LogInformation("Job {JobId}: {Kind} VM {MachineId} ({Owner}/{Name}) for {RequestedBy}", job.Id, job.Kind, machine.Id, machine.Owner, machine.Name, job.RequestedBy);
         string state;
@@ -138,8 +200,15 @@ public sealed class JobWorker(
             // Before the state and the job's end are written: whoever sees either also sees the console.
             await RefreshRuntimeAsync();
         }
-        store.SetState(machine.Id, state, error);
-        store.Finish(job.Id, error is null, error);
+        try
+        {
+            // Retried until the database takes it (busy, disk full): a job left 'running' would block its VM.
+            await WithDatabaseRetriesAsync(() => store.EndJob(job.Id, machine.Id, state, error));
+        }
+        catch (OperationCanceledException)
+        {
+            return; // shutting down with the end unwritten: the next start finds it 'running' and resumes it
+        }
         metrics.JobFinished(job.Kind, error is null ? JobStates.Succeeded : JobStates.Failed, time.GetUtcNow() - (store.FindJob(job.Id)?.StartedAt ?? time.GetUtcNow()));
         if (error is null)
         {
@@ -150,6 +219,31 @@ public sealed class JobWorker(
             logger.LogWarning("Job {JobId}: {Kind} VM {MachineId} failed: {Error}", job.Id, job.Kind, machine.Id, error);
         }
         events.Publish(new MachineChanged(machine.Id, machine.Owner, state, null, job.Id));
+    }
+
+    private Task WithDatabaseRetriesAsync(Action write) => WithDatabaseRetriesAsync(() =>
+    {
+        write();
+        return true;
+    });
+
+    /// <summary>Until it works or the daemon stops; the failing streak shows in /readyz meanwhile.</summary>
+    private async Task<T> WithDatabaseRetriesAsync<T>(Func<T> work)
+    {
+        var streak = faults.Streak("job-worker-bookkeeping", logger);
+        while (true)
+        {
+            try
+            {
+                var result = work();
+                streak.Succeeded();
+                return result;
+            }
+            catch (Exception ex) when (ex is SqliteException or IOException)
+            {
+                await Task.Delay(streak.Failed(ex), time, _abort.Token);
+            }
+        }
     }
 
     /// <summary>

@@ -15,6 +15,14 @@ public sealed class MachineStore(Database database, TimeProvider time)
     private const string JobColumns = "id, machine_id, kind, state, requested_by, attempt, created_at, started_at, finished_at, step, error";
     private const int SqliteConstraint = 19;
 
+    /// <summary>
+    /// What a job keeps of its output (the VM's log on its page): the last 256 K characters. A vagrant up is a
+    /// few KiB; a command stuck in a loop printing must not fill the disk.
+    /// </summary>
+    public const int MaxJobOutput = 256 * 1024;
+
+    public const string OutputDroppedNote = "[… earlier output dropped …]\n";
+
     /// <inheritdoc cref="Database.InWriteTransaction{T}"/>
     public T InWriteTransaction<T>(Func<IDbConnection, IDbTransaction, T> work) => database.InWriteTransaction(work);
 
@@ -156,15 +164,31 @@ public sealed class MachineStore(Database database, TimeProvider time)
     public void Progress(long jobId, string? step, string appendedOutput)
     {
         using var connection = database.Open();
-        connection.Execute("UPDATE jobs SET step = COALESCE(@step, step), output = output || @appendedOutput WHERE id = @jobId",
-            new { jobId, step, appendedOutput });
+        connection.Execute(
+            """
+            UPDATE jobs SET step = COALESCE(@step, step),
+              output = CASE WHEN length(output) + length(@appendedOutput) <= @max THEN output || @appendedOutput
+                            ELSE @note || substr(output || @appendedOutput, -(@max - length(@note))) END
+            WHERE id = @jobId
+            """,
+            new { jobId, step, appendedOutput, max = MaxJobOutput, note = OutputDroppedNote });
     }
 
-    public void Finish(long jobId, bool succeeded, string? error)
+    /// <summary>
+    /// The VM's resulting state and the job's end in one transaction: a crash between two writes would leave a
+    /// finished create 'running', and the next start would run it again (destroying the VM it just made).
+    /// </summary>
+    public void EndJob(long jobId, string machineId, string machineState, string? error)
     {
-        using var connection = database.Open();
-        connection.Execute("UPDATE jobs SET state = @state, finished_at = @now, error = @error WHERE id = @jobId",
-            new { jobId, state = succeeded ? JobStates.Succeeded : JobStates.Failed, error, now = time.GetUtcNow() });
+        var now = time.GetUtcNow();
+        database.InWriteTransaction((connection, transaction) =>
+        {
+            connection.Execute(
+                "UPDATE machines SET state = @machineState, last_error = @error, deleted_at = CASE WHEN @machineState IN ('deleted', 'gone') THEN @now ELSE deleted_at END WHERE id = @machineId",
+                new { machineId, machineState, error, now }, transaction);
+            return connection.Execute("UPDATE jobs SET state = @state, finished_at = @now, error = @error WHERE id = @jobId",
+                new { jobId, state = error is null ? JobStates.Succeeded : JobStates.Failed, error, now }, transaction);
+        });
     }
 
     /// <summary>Jobs a crash left 'running': back to the queue with a higher attempt, or failed after too many.</summary>
