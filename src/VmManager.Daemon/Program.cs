@@ -41,6 +41,12 @@ catch (StartupException ex)
     Console.Error.WriteLine($"vm-manager: {ex.Message}");
     return StartupException.ExitCode;
 }
+catch (IOException ex) when (ex.InnerException is Microsoft.AspNetCore.Connections.AddressInUseException)
+{
+    // An admin's mistake (another service on the port, a second daemon elsewhere): one line, exit 2.
+    Console.Error.WriteLine($"vm-manager: Server:Url: {ex.Message} (another process listens there)");
+    return StartupException.ExitCode;
+}
 
 // Every feature's services, shared with the admin commands (vm-manager users add …), which build
 // the same host without ever starting it.

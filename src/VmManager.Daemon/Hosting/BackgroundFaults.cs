@@ -46,7 +46,8 @@ public sealed partial class FaultStreak(string part, BackgroundFaults faults, Ti
         if (_failures++ == 0)
         {
             _since = now;
-            LogStreakStarted(logger, part, exception.Message, exception);
+            LogStreakStarted(logger, part, $"{exception.GetType().Name}: {exception.Message}");
+            LogStreakDetail(logger, part, exception);
         }
         Backoff = TimeSpan.FromTicks(Math.Min(MaxBackoff.Ticks, FirstBackoff.Ticks << Math.Min(_failures - 1, 16)));
         _retryAt = now + Backoff;
@@ -67,7 +68,10 @@ public sealed partial class FaultStreak(string part, BackgroundFaults faults, Ti
     }
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Background task {Part} failed and retries with backoff (logged again when it recovers): {Error}")]
-    private static partial void LogStreakStarted(ILogger logger, string part, string error, Exception exception);
+    private static partial void LogStreakStarted(ILogger logger, string part, string error);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Background task {Part} failed")]
+    private static partial void LogStreakDetail(ILogger logger, string part, Exception exception);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Background task {Part} works again after {Failures} failed attempt(s) over {Seconds:0} s")]
     private static partial void LogStreakEnded(ILogger logger, string part, int failures, double seconds);

@@ -20,6 +20,8 @@ public static class HostingExtensions
         services.AddHostedService<SystemdWatchdog>();
         // Request logs at Information drown the journal; the config's Logging section can lower this.
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+        // "Hosting failed to start" repeats, with a stack trace, what Program says in one line (a port in use).
+        builder.Logging.AddFilter("Microsoft.Extensions.Hosting.Internal.Host", LogLevel.Critical);
         if (IsSystemdService(notifier))
         {
             // journald reads the <N> prefixes as priorities; its own timestamps make ours redundant.

@@ -11,6 +11,9 @@ public static class StartupValidation
     /// </summary>
     public static void ValidateStartup(this WebApplication app)
     {
+        // Before anything touches the data folder: a second daemon must not migrate, kill "strays" or run jobs.
+        app.Services.ValidateOptions<StorageOptions>();
+        _ = app.Services.GetRequiredService<DataFolderLock>();
         app.Services.ValidateOptions();
         app.Services.GetRequiredService<DatabaseMigrator>().Migrate();
     }

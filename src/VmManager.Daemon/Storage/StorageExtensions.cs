@@ -12,6 +12,7 @@ public static class StorageExtensions
         var services = builder.Services;
         services.AddOptions<StorageOptions>().BindConfiguration(StorageOptions.Section).ValidateOnStart();
         services.AddSingleton<IValidateOptions<StorageOptions>, StorageOptionsValidator>();
+        services.AddSingleton(provider => DataFolderLock.Acquire(provider.GetRequiredService<IOptions<StorageOptions>>().Value.DataDirectory));
         services.AddSingleton<Database>();
         services.AddSingleton<DatabaseMigrator>();
         services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database", tags: ["ready"]);

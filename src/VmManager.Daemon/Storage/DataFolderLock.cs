@@ -1,0 +1,37 @@
+using VmManager.Daemon.Hosting;
+
+namespace VmManager.Daemon.Storage;
+
+/// <summary>
+/// One daemon per data folder: an exclusive lock on &lt;data&gt;/vm-manager.lock, taken before anything touches the
+/// folder (migrations, stray processes, jobs). A second daemon would kill the first's vagrant as a "stray" and
+/// run its jobs again. .NET implements FileShare.None on Linux as flock(LOCK_EX | LOCK_NB), so the kernel
+/// drops the lock with the process however it ends; the holder's PID is in vm-manager.pid for the message.
+/// </summary>
+public sealed class DataFolderLock : IDisposable
+{
+    private readonly FileStream _lock;
+
+    private DataFolderLock(FileStream held) => _lock = held;
+
+    public static DataFolderLock Acquire(string dataDirectory)
+    {
+        var folder = Path.GetFullPath(dataDirectory);
+        Directory.CreateDirectory(folder);
+        var pidFile = Path.Combine(folder, "vm-manager.pid");
+        FileStream held;
+        try
+        {
+            held = new FileStream(Path.Combine(folder, "vm-manager.lock"), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+        }
+        catch (IOException)
+        {
+            var holder = File.Exists(pidFile) ? File.ReadAllText(pidFile).Trim() : "unknown";
+            throw new StartupException("Storage:DataDirectory", $"{folder} is in use by another vm-manager (pid {holder}); one daemon per data folder");
+        }
+        File.WriteAllText(pidFile, Environment.ProcessId + "\n");
+        return new DataFolderLock(held);
+    }
+
+    public void Dispose() => _lock.Dispose();
+}
