@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace VmManager.Daemon.Accounts;
@@ -8,6 +9,8 @@ public sealed record Quota(int MaxVms, int MaxCpus, int MaxMemoryMiB, int MaxDis
     /// <summary>Far above any host; keeps sums in int range.</summary>
     public const int MaxLimit = 1_000_000;
 
+    /// <summary>For validation messages; not part of the API (tuples serialize as empty objects).</summary>
+    [JsonIgnore]
     public IEnumerable<(string Field, int Value)> Fields =>
     [
         (nameof(MaxVms), MaxVms), (nameof(MaxCpus), MaxCpus), (nameof(MaxMemoryMiB), MaxMemoryMiB),

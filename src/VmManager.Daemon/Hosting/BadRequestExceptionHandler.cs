@@ -19,7 +19,14 @@ public sealed class BadRequestExceptionHandler(IProblemDetailsService problems) 
         {
             HttpContext = context,
             Exception = exception,
-            ProblemDetails = { Status = badRequest.StatusCode, Title = "The request could not be read", Detail = badRequest.Message },
+            ProblemDetails = { Status = badRequest.StatusCode, Title = "The request could not be read", Detail = DetailOf(badRequest) },
         });
     }
+
+    /// <summary>A body of `null` (or none) gets a plain sentence, not the framework's hint to developers ("Implicit body inferred…").</summary>
+    private static string DetailOf(BadHttpRequestException badRequest) =>
+        badRequest.Message.StartsWith("Implicit body inferred", StringComparison.Ordinal)
+        || (badRequest.Message.StartsWith("Required parameter", StringComparison.Ordinal) && badRequest.Message.Contains("from body", StringComparison.Ordinal))
+            ? "The request body must be a JSON object."
+            : badRequest.Message;
 }

@@ -17,6 +17,21 @@ public sealed class QuotaEndpointTests
     };
 
     [Fact]
+    public async Task Mine_Student_QuotasHaveOnlyTheirNamedLimits()
+    {
+        using var app = new AccountsApp(Settings);
+        var student = await app.LoggedInAsync("etudiant", "Etudiant-Demo1");
+
+        var status = await student.GetFromJsonAsync<System.Text.Json.JsonElement>("/api/quota");
+
+        foreach (var part in new[] { "limits", "remaining" })
+        {
+            Assert.Equal(["maxVms", "maxCpus", "maxMemoryMiB", "maxDiskGiB", "maxRunningVms"],
+                status.GetProperty(part).EnumerateObject().Select(property => property.Name));
+        }
+    }
+
+    [Fact]
     public async Task Mine_StudentWithAVm_ShowsLimitsUsageAndWhatIsLeft()
     {
         using var app = new AccountsApp(Settings);

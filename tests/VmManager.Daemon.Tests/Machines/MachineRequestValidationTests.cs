@@ -29,6 +29,19 @@ public sealed class MachineRequestValidationTests : IDisposable
         { "name", new { templateId = "tiny" } },
     };
 
+    [Fact]
+    public async Task Create_NullBody_PlainProblemWithoutTheFrameworksDeveloperHint()
+    {
+        var client = await _factory.LoginAsync("etudiant", "Etudiant-Demo1");
+
+        var response = await client.PostAsync("/api/vms", new StringContent("null", System.Text.Encoding.UTF8, "application/json"));
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var problem = await response.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal("The request body must be a JSON object.", problem.GetProperty("detail").GetString());
+        Assert.DoesNotContain("Implicit body", await response.Content.ReadAsStringAsync());
+    }
+
     [Theory]
     [MemberData(nameof(BadCreates))]
     public async Task Create_BadInput_ValidationProblemNamingTheFieldAndNothingCreated(string field, object body)
