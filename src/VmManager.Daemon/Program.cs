@@ -37,7 +37,7 @@ try
 }
 catch (StartupException ex)
 {
-    Console.Error.WriteLine($"vm-manager: {ex.Message}");
+    Console.Error.WriteLine(StartupException.Line(ex.Message, toJournal: !string.IsNullOrEmpty(Environment.GetEnvironmentVariable("JOURNAL_STREAM"))));
     return StartupException.ExitCode;
 }
 
