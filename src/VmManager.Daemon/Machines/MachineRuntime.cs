@@ -49,15 +49,26 @@ public sealed class MachineRuntimeMonitor(
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         using var timer = new PeriodicTimer(TimeSpan.FromSeconds(options.Value.StateRefreshSeconds), time);
+        // libvirt down for an hour is one warning and one "back" line, not one warning per refresh.
+        var failedPasses = 0;
         do
         {
             try
             {
                 await RefreshAsync(stoppingToken);
+                if (failedPasses > 0)
+                {
+                    logger.LogInformation("VM states refresh from libvirt again, after {Count} failed refresh(es)", failedPasses);
+                    failedPasses = 0;
+                }
             }
             catch (Exception ex) when (ex is VirshException or CommandTimeoutException or InvalidOperationException)
             {
-                logger.LogWarning("Could not refresh VM states from libvirt: {Error}", ex.Message);
+                if (failedPasses++ == 0)
+                {
+                    logger.LogWarning("Could not refresh VM states from libvirt: {Error} (retried every {Seconds} s; logged again when it works)",
+                        ex.Message, options.Value.StateRefreshSeconds);
+                }
             }
         }
         while (await timer.WaitForNextTickAsync(stoppingToken));
