@@ -19,7 +19,7 @@ try
     app.ValidateStartup();
     if (demo)
     {
-        app.Logger.LogWarning("No config file at {Path}: running with the embedded demo defaults", DaemonConfiguration.DefaultPath);
+        DemoDefaultsReport.Log((IConfigurationRoot)app.Configuration, app.Logger);
     }
     app.UseHosting();
     app.UseWebUi();
