@@ -2,8 +2,8 @@
 # Installs, upgrades or removes VmManager on Debian 12. Run as root from a checkout.
 #
 #   deploy/install.sh [--from DIR] [--prefix DIR] [--no-backup]
-#       Publishes src/VmManager.Daemon (framework-dependent: needs the ASP.NET Core 10 runtime) or takes
-#       an already published folder (--from), installs it to /opt/vm-manager, creates the vm-manager
+#       Publishes src/VmManager.Daemon (needs the .NET 10 SDK; the result needs the ASP.NET Core 10 runtime) or
+#       takes an already published folder (--from), installs it to /opt/vm-manager, creates the vm-manager
 #       user (in group libvirt), /var/lib/vm-manager, /etc/vm-manager/vm-manager.json (only if absent),
 #       the systemd unit and the nginx site. Re-running upgrades in place: a new /opt/vm-manager is
 #       swapped in, data and config stay, the database is backed up first (--no-backup: not) to
@@ -91,7 +91,12 @@ stage_program() {
     say "copying the published daemon from $from"
     cp -a "$from/." "$stage/"
   else
-    command -v dotnet >/dev/null || die "dotnet (the .NET 10 SDK) is needed to publish; or pass --from DIR"
+    # The runtime alone (aspnetcore-runtime-10.0) runs the daemon but cannot build it: dotnet publish
+    # would fail with "No .NET SDKs were found".
+    local sdks
+    sdks=$(dotnet --list-sdks 2>/dev/null || true)
+    [[ $sdks =~ (^|$'\n')10\. ]] ||
+      die "building from this checkout needs the .NET 10 SDK (package dotnet-sdk-10.0), which is not installed; the runtime alone runs the daemon but cannot build it. Install the SDK, or publish on another machine (dotnet publish src/VmManager.Daemon -c Release -o DIR) and run: deploy/install.sh --from DIR"
     say "publishing src/VmManager.Daemon (Release, framework-dependent)"
     DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 dotnet publish "$repo/src/VmManager.Daemon" -c Release -o "$stage" -nologo -v quiet
   fi
@@ -111,11 +116,15 @@ create_user() {
     useradd --system --gid "$user" --home-dir /var/lib/vm-manager --no-create-home \
       --shell /usr/sbin/nologin --comment "VmManager daemon" "$user"
   fi
-  if getent group libvirt >/dev/null; then
-    usermod -a -G libvirt "$user"
-  else
-    echo "warning: no libvirt group yet (apt install libvirt-daemon-system), then: usermod -a -G libvirt $user" >&2
-  fi
+  usermod -a -G libvirt "$user"
+}
+
+# The unit runs the daemon in group libvirt (SupplementaryGroups=libvirt, for libvirt's socket): without
+# the group every start fails with 216/GROUP. Checked before anything is changed.
+require_libvirt_group() {
+  [[ $system == yes ]] || return 0
+  getent group libvirt >/dev/null ||
+    die "the group libvirt does not exist, so the service could not start (216/GROUP): install libvirt first (apt install libvirt-daemon-system), then re-run"
 }
 
 create_folders() {
@@ -221,6 +230,7 @@ install_all() {
   nginx_step="  6. nginx: edit $site (server_name, certificates), nginx -t, systemctl reload nginx"
   stage=
   trap 'rm -rf "${stage:-}"' EXIT
+  require_libvirt_group
   stage_program
   create_user
   create_folders

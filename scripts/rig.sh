@@ -4,7 +4,8 @@
 #
 #   scripts/rig.sh install               Debian packages (no-op in < 1 s when all are there)
 #   scripts/rig.sh install-web           chromium nginx websockify socat (browser/console tests, bridge bench)
-#   scripts/rig.sh up [virt|ldap|smtp]   start (idempotent: reuses what is up); writes $VMM_RIG/rig.env
+#   scripts/rig.sh up [virt|ldap|smtp|nspawn]  start (idempotent: reuses what is up); writes $VMM_RIG/rig.env
+#                                        (nspawn: a Debian 12 rootfs with systemd, built once, for the unit's tests)
 #   scripts/rig.sh down [--purge]        stop everything, remove all domains/volumes/pools/networks;
 #                                        keeps built artefacts unless --purge (removes $VMM_RIG)
 #   scripts/rig.sh stop|start ldap|smtp  stop/start one service (fault injection)
@@ -40,7 +41,8 @@ LOCK=/run/lock/vmm-rig.lock   # one lock per machine: libvirtd, the bridge and t
 PACKAGES=(libvirt-daemon-system libvirt-clients qemu-system-x86 qemu-utils vagrant vagrant-libvirt dnsmasq-base
           iptables ebtables slapd ldap-utils python3-aiosmtpd busybox-static bc sqlite3 openssl
           openssh-client e2fsprogs xz-utils iproute2 procps util-linux
-          systemd prometheus)   # systemd-analyze (unit checks), promtool (metrics format checks)
+          systemd prometheus    # systemd-analyze (unit checks), promtool (metrics format checks)
+          systemd-container debootstrap)   # the unit booted under a real systemd (NspawnUnitTests)
 WEB_PACKAGES=(chromium nginx websockify socat)
 
 export LIBVIRT_DEFAULT_URI=qemu:///system
@@ -512,6 +514,42 @@ up_smtp() {
   step "smtp: checks" "$PY" "$SRC/smtp_check.py" probe "$SMTP_HOST" "$SMTP_PORT"
 }
 
+# --- nspawn: a Debian 12 rootfs that boots systemd 252 (systemd-nspawn --boot) ----------------------------
+# Built once and kept; the tests boot it with --volatile=overlay (nothing they do is written to it), with
+# the host's .NET runtime and the daemon's build output bind-mounted read-only (no package source needed).
+NSPAWN_PACKAGES=systemd,systemd-sysv,dbus,libicu72,libssl3,procps,iproute2,passwd,ca-certificates,curl
+nspawn_stamp() { printf '%s\n' "$NSPAWN_PACKAGES" "$(declare -f build_rootfs)" | sha256sum | cut -c1-16; }
+debian_mirror() { # the machine's own Debian mirror (one-line or deb822 sources), else deb.debian.org
+  local m
+  m=$(grep -rhoE 'https?://[^ ]+/debian/?( |$)' /etc/apt/sources.list /etc/apt/sources.list.d/ 2>/dev/null | head -n1 | tr -d ' ') || true
+  echo "${m:-http://deb.debian.org/debian}"
+}
+build_rootfs() { # build_rootfs DIR
+  local r=$1
+  debootstrap --variant=minbase --include="$NSPAWN_PACKAGES" bookworm "$r" "$(debian_mirror)"
+  echo vmm-test > "$r/etc/hostname"
+  : > "$r/etc/machine-id"   # empty: systemd makes a fresh one at each boot
+  chroot "$r" passwd -d root
+  mkdir -p "$r/usr/share/dotnet" "$r/root/published" "$r/root/vm-manager/deploy"   # bind-mount targets
+  ln -sfn /usr/share/dotnet/dotnet "$r/usr/bin/dotnet"
+  rm -rf "$r"/var/cache/apt/archives/*.deb
+}
+ensure_rootfs() {
+  local d=$RIG/nspawn stamp
+  stamp=$(nspawn_stamp)
+  [[ -f $d/.built-$stamp && -x $d/rootfs/lib/systemd/systemd ]] && return 0
+  say "building the nspawn rootfs (debootstrap bookworm, about a minute)"
+  mkdir -p "$d"
+  rm -rf "$d/rootfs.new"
+  build_rootfs "$d/rootfs.new" >> "$RIG/logs/nspawn-rootfs.log" 2>&1 ||
+    die "debootstrap failed, see $RIG/logs/nspawn-rootfs.log"
+  rm -rf "$d/rootfs" "$d"/.built-*
+  mv "$d/rootfs.new" "$d/rootfs"
+  touch "$d/.built-$stamp"
+}
+up_nspawn() { step "nspawn: Debian 12 rootfs" ensure_rootfs; }
+nspawn_built() { compgen -G "$RIG/nspawn/.built-*" >/dev/null && [[ -x $RIG/nspawn/rootfs/lib/systemd/systemd ]]; }
+
 # --- rig.env ---------------------------------------------------------------------------------------------
 write_env() {
   cat > "$RIG/rig.env.tmp" <<EOF
@@ -550,6 +588,7 @@ SMTP_HOST=$SMTP_HOST
 SMTP_PORT=$SMTP_PORT
 SMTP_MAILDIR=$RIG/smtp/maildir
 SMTP_CA=$RIG/tls/ca.crt
+VMM_NSPAWN_ROOTFS=$RIG/nspawn/rootfs
 EOF
   mv "$RIG/rig.env.tmp" "$RIG/rig.env"
 }
@@ -557,8 +596,8 @@ EOF
 # --- commands --------------------------------------------------------------------------------------------
 cmd_up() {
   local parts=("$@") p
-  (( ${#parts[@]} )) || parts=(virt ldap smtp)
-  for p in "${parts[@]}"; do [[ $p == virt || $p == ldap || $p == smtp ]] || die "unknown part '$p' (virt|ldap|smtp)"; done
+  (( ${#parts[@]} )) || parts=(virt ldap smtp nspawn)
+  for p in "${parts[@]}"; do [[ $p =~ ^(virt|ldap|smtp|nspawn)$ ]] || die "unknown part '$p' (virt|ldap|smtp|nspawn)"; done
   step "lock (queue behind other rig.sh)" take_lock
   mkdir -p "$RIG"/{logs,run}
   step "packages" cmd_install
@@ -621,6 +660,8 @@ cmd_status() {
     n=$(find "$RIG/smtp/maildir/new" -type f 2>/dev/null | wc -l)
     echo "smtp: up   (aiosmtpd pid $pid, $SMTP_HOST:$SMTP_PORT, $n mail(s) in maildir/new)"
   else echo "smtp: down"; rc=1; fi
+  if nspawn_built; then echo "nspawn: up   (rootfs $RIG/nspawn/rootfs)"
+  else echo "nspawn: down (no rootfs: scripts/rig.sh up nspawn)"; rc=1; fi
   return "$rc"
 }
 cmd_smoke() {

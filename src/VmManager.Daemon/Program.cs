@@ -19,7 +19,7 @@ try
     app.ValidateStartup();
     if (demo)
     {
-        app.Logger.LogWarning("No config file at {Path}: running with the embedded demo defaults", DaemonConfiguration.DefaultPath);
+        DemoDefaultsReport.Log((IConfigurationRoot)app.Configuration, app.Logger);
     }
     app.UseHosting();
     app.UseWebUi();
@@ -38,7 +38,7 @@ try
 }
 catch (StartupException ex)
 {
-    Console.Error.WriteLine($"vm-manager: {ex.Message}");
+    Console.Error.WriteLine(StartupException.Line(ex.Message, toJournal: !string.IsNullOrEmpty(Environment.GetEnvironmentVariable("JOURNAL_STREAM"))));
     return StartupException.ExitCode;
 }
 catch (IOException ex) when (ex.InnerException is Microsoft.AspNetCore.Connections.AddressInUseException)

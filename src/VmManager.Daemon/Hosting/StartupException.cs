@@ -7,4 +7,10 @@ public sealed class StartupException(string key, string problem, Exception? inne
     public string Key { get; } = key;
 
     public const int ExitCode = 2;
+
+    /// <summary>
+    /// The line for stderr. When stderr is the journal (systemd sets JOURNAL_STREAM), the sd-daemon(3)
+    /// prefix &lt;3&gt; files it at priority err, so that `journalctl -p warning` shows why the start failed.
+    /// </summary>
+    public static string Line(string message, bool toJournal) => $"{(toJournal ? "<3>" : "")}vm-manager: {message}";
 }

@@ -35,6 +35,27 @@ public sealed class Database
 
     public string File { get; }
 
+    /// <summary>
+    /// A new database is made 0600 (SQLite gives its -wal and -shm the same mode): it holds the accounts and
+    /// the sessions, readable by no one else even in demo mode under a 022 umask. An existing file keeps its mode.
+    /// </summary>
+    public void CreateIfMissing()
+    {
+        try
+        {
+            using var _ = new FileStream(File, new FileStreamOptions
+            {
+                Mode = FileMode.CreateNew,
+                Access = FileAccess.Write,
+                UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite,
+            });
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            // Already there (install.sh creates it with the service's ownership), or SQLite's open says why not.
+        }
+    }
+
     public SqliteConnection Open()
     {
         var connection = new SqliteConnection(_connectionString);

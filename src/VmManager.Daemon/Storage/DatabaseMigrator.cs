@@ -25,6 +25,7 @@ public sealed class DatabaseMigrator(Database database, ILogger<DatabaseMigrator
     {
         try
         {
+            database.CreateIfMissing();
             using var connection = database.Open();
             // WAL lets the API read while a job writes; it is a property of the file, set once.
             connection.Execute("PRAGMA journal_mode = WAL;");

@@ -1,6 +1,5 @@
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.DataProtection.KeyManagement;
-using Microsoft.AspNetCore.DataProtection.Repositories;
 using Microsoft.Extensions.Options;
 
 namespace VmManager.Daemon.Storage;
@@ -20,7 +19,7 @@ public static class StorageExtensions
         // Cookies and stored VM passwords must survive restarts: keep the keys beside the database.
         services.AddDataProtection().SetApplicationName("vm-manager");
         services.AddOptions<KeyManagementOptions>().Configure<IOptions<StorageOptions>, ILoggerFactory>((keys, storage, loggers) =>
-            keys.XmlRepository = new FileSystemXmlRepository(new DirectoryInfo(Path.Combine(Path.GetFullPath(storage.Value.DataDirectory), "keys")), loggers));
+            keys.XmlRepository = new PrivateKeyRepository(new DirectoryInfo(Path.Combine(Path.GetFullPath(storage.Value.DataDirectory), "keys")), loggers));
         return builder;
     }
 }

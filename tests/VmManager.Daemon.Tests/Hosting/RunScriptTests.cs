@@ -25,8 +25,13 @@ public sealed partial class RunScriptTests(RigFixture rig)
         using var run = Process.Start(start)!;
         try
         {
-            var printed = await ReadUntilUrlAsync(run.StandardOutput, TimeSpan.FromMinutes(5));
+            var before = new List<string>();
+            var printed = await ReadUntilUrlAsync(run.StandardOutput, before, TimeSpan.FromMinutes(5));
             Assert.Equal($"http://127.0.0.1:{port}", printed);
+            // Minutes of installs and build are never silent: each step is named, then timed.
+            Assert.Equal(3, before.Count(line => line.StartsWith("==> ", StringComparison.Ordinal)));
+            Assert.Contains(before, line => line.StartsWith("==> building the daemon", StringComparison.Ordinal));
+            Assert.Equal(3, before.Count(line => line.Trim().StartsWith("done in ", StringComparison.Ordinal)));
             using var client = new HttpClient { BaseAddress = new Uri(printed) };
 
             var page = await WaitForPageAsync(client);
@@ -42,7 +47,7 @@ public sealed partial class RunScriptTests(RigFixture rig)
         }
     }
 
-    private static async Task<string> ReadUntilUrlAsync(StreamReader output, TimeSpan timeout)
+    private static async Task<string> ReadUntilUrlAsync(StreamReader output, List<string> before, TimeSpan timeout)
     {
         using var cancellation = new CancellationTokenSource(timeout);
         while (await output.ReadLineAsync(cancellation.Token) is { } line)
@@ -51,6 +56,7 @@ public sealed partial class RunScriptTests(RigFixture rig)
             {
                 return match.Groups[1].Value;
             }
+            before.Add(line);
         }
         throw new InvalidOperationException("run.sh ended without printing its URL");
     }

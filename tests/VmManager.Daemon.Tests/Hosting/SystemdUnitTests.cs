@@ -63,6 +63,45 @@ public sealed class SystemdUnitTests
         Assert.Equal(DaemonConfiguration.CredentialFiles.OrderBy(pair => pair.Key), credentials.OrderBy(pair => pair.Key));
     }
 
+    [Fact]
+    public void Unit_StartFailingEveryTime_TripsTheStartLimitInsteadOfLoopingForever()
+    {
+        var unit = Settings();
+
+        // A start that fails at once (216/GROUP) comes back every RestartSec: the burst must fit in the interval.
+        var restart = Seconds(unit["RestartSec"]);
+        var burst = int.Parse(unit["StartLimitBurst"], CultureInfo.InvariantCulture);
+        Assert.True(burst * restart < Seconds(unit["StartLimitIntervalSec"]), $"{burst} restarts {restart} s apart never trip StartLimitIntervalSec={unit["StartLimitIntervalSec"]}");
+    }
+
+    [Fact]
+    public void Unit_HungDaemon_IsKilledSoonAfterTheWatchdogFires()
+    {
+        var unit = Settings();
+
+        // The watchdog's SIGABRT does not end a stopped .NET process: SIGKILL follows after TimeoutAbortSec,
+        // which defaults to TimeoutStopSec (90 s). NspawnUnitTests measures the whole return.
+        Assert.True(Seconds(unit["TimeoutAbortSec"]) <= 15, $"TimeoutAbortSec={unit["TimeoutAbortSec"]}");
+        Assert.True(Seconds(unit["TimeoutAbortSec"]) < Seconds(unit["TimeoutStopSec"]));
+    }
+
+    [Fact]
+    public void Unit_ConfigurationDirectoryMode_IsWhatInstallShMakes()
+    {
+        // Otherwise systemd re-applies 0755 to /etc/vm-manager at every start, with a warning.
+        Assert.Equal("0750", Settings()["ConfigurationDirectoryMode"]);
+    }
+
+    /// <summary>The unit's Key=Value lines (a later line wins, as in systemd); list-valued keys are not needed here.</summary>
+    private static Dictionary<string, string> Settings() => File.ReadAllLines(Unit)
+        .Where(line => line.Contains('=') && !line.StartsWith('#'))
+        .Select(line => line.Split('=', 2))
+        .GroupBy(pair => pair[0])
+        .ToDictionary(group => group.Key, group => group.Last()[1]);
+
+    private static double Seconds(string timeSpan) =>
+        double.Parse(timeSpan.EndsWith('s') ? timeSpan[..^1] : timeSpan, CultureInfo.InvariantCulture);
+
     /// <summary>verify insists that ExecStart's binary exists: check a copy that points at <paramref name="binary"/>.</summary>
     internal static Task<CommandOutcome> VerifyAsync(string unitText, string binary, TempDirectory temp)
     {

@@ -51,7 +51,7 @@ grep -q 'Now listening on' "$work/daemon.log" || { cat "$work/daemon.log"; fail 
 /opt/vm-manager/vm-manager backup "$work/online.db" || fail "backup as root beside the running daemon"
 kill -TERM "$daemon"
 wait "$daemon" || fail "the daemon did not stop cleanly"
-[[ $(owner /var/lib/vm-manager/keys) == "vm-manager:vm-manager 750" ]] || fail "keys: $(owner /var/lib/vm-manager/keys)"
+[[ $(owner /var/lib/vm-manager/keys) == "vm-manager:vm-manager 700" ]] || fail "keys: $(owner /var/lib/vm-manager/keys)"
 [[ -z $(find /var/lib/vm-manager -maxdepth 1 \( -name '*-wal' -o -name '*-shm' \)) ]] || fail "WAL files left behind"
 
 "$repo/deploy/install.sh" --from "$published"
