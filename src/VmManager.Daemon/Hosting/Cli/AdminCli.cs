@@ -116,6 +116,10 @@ public static class AdminCli
             var (name, value) = rest[i].Split('=', 2) is [var key, var inline] ? (key, inline) : (rest[i], null);
             var option = command.Options.Append(ConfigOption).FirstOrDefault(candidate => candidate.Name == name)
                 ?? throw CliException.Usage($"unknown option '{name}'");
+            if (option.IsFlag)
+            {
+                value = value is null ? "" : throw CliException.Usage($"{name} takes no value");
+            }
             value ??= i + 1 < rest.Length ? rest[++i] : throw CliException.Usage($"{name} expects {option.Value}");
             options[name] = value;
         }
@@ -147,8 +151,8 @@ public static class AdminCli
     private static string Help(CliCommand command)
     {
         var options = command.Options.Append(ConfigOption).ToList();
-        var width = options.Max(option => option.Name.Length + option.Value.Length + 1);
-        var lines = options.Select(option => $"  {$"{option.Name} {option.Value}".PadRight(width)}  {option.Help}");
+        var width = options.Max(option => option.Syntax.Length);
+        var lines = options.Select(option => $"  {option.Syntax.PadRight(width)}  {option.Help}");
         return $"""
             usage: {command.Usage}
             {command.Summary}
