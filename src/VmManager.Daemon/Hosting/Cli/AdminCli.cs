@@ -9,6 +9,7 @@ namespace VmManager.Daemon.Hosting.Cli;
 /// its options validation and its database. A command group is one file exposing its
 /// <see cref="CliCommand"/>s; adding one is one line in <see cref="Commands"/>.
 /// </summary>
+// Kept over System.CommandLine 3.0: the daemon's own arguments still need this dispatch, so no less code, and its help and exit 1 would replace our usage lines and exit 64.
 public static class AdminCli
 {
     public static IReadOnlyList<CliCommand> Commands { get; } =
