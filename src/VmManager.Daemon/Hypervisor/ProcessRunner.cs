@@ -1,8 +1,5 @@
-using System.ComponentModel;
 using System.Diagnostics;
-using System.Runtime.ExceptionServices;
 using System.Text;
-using CliWrap;
 
 namespace VmManager.Daemon.Hypervisor;
 
@@ -51,30 +48,37 @@ public interface ICommandRunner
     IReadOnlyList<int> KillStrays(string folder);
 }
 
-/// <summary>
-/// The only class that starts processes (on CliWrap). Whatever ends a run early (its timeout, a
-/// cancellation, a line handler that throws) kills the whole process tree: vagrant never outlives it.
-/// </summary>
+/// <summary>The only class that starts processes. On timeout or cancellation it kills the whole tree.</summary>
 public sealed class ProcessRunner(ILogger<ProcessRunner> logger) : ICommandRunner
 {
     private const int MaxKeptOutputChars = 512 * 1024;
 
     public async Task<CommandResult> RunAsync(CommandLine command, Action<string>? onLine = null, CancellationToken cancellationToken = default)
     {
-        var output = new StringBuilder();
-        string Kept()
+        var startInfo = new ProcessStartInfo(command.FileName)
         {
-            lock (output)
-            {
-                return output.ToString();
-            }
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            RedirectStandardInput = true,
+            UseShellExecute = false,
+            WorkingDirectory = command.WorkingDirectory ?? "",
+        };
+        foreach (var argument in command.Arguments)
+        {
+            startInfo.ArgumentList.Add(argument);
+        }
+        foreach (var (name, value) in command.Environment)
+        {
+            startInfo.Environment[name] = value;
         }
 
-        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        stop.CancelAfter(command.Timeout);
-        Exception? handlerError = null;
-        void Collect(string line)
+        var output = new StringBuilder();
+        void Collect(string? line)
         {
+            if (line is null)
+            {
+                return;
+            }
             lock (output)
             {
                 if (output.Length < MaxKeptOutputChars)
@@ -82,54 +86,51 @@ public sealed class ProcessRunner(ILogger<ProcessRunner> logger) : ICommandRunne
                     output.AppendLine(line);
                 }
             }
-            try
+            onLine?.Invoke(line);
+        }
+
+        using var process = new Process { StartInfo = startInfo };
+        process.OutputDataReceived += (_, e) => Collect(e.Data);
+        process.ErrorDataReceived += (_, e) => Collect(e.Data);
+        var stopwatch = Stopwatch.StartNew();
+        try
+        {
+            process.Start();
+        }
+        catch (System.ComponentModel.Win32Exception ex)
+        {
+            throw new InvalidOperationException($"cannot run '{command.FileName}': {ex.Message}", ex);
+        }
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        await using (process.StandardInput.ConfigureAwait(false))
+        {
+            if (command.StandardInput is { } input)
             {
-                onLine?.Invoke(line);
-            }
-            catch (Exception ex)
-            {
-                // Thrown on CliWrap's reading thread it would only stop the reading: end the run instead.
-                Interlocked.CompareExchange(ref handlerError, ex, null);
-                stop.Cancel();
+                await process.StandardInput.WriteAsync(input).ConfigureAwait(false);
             }
         }
 
-        var cli = Cli.Wrap(command.FileName)
-            .WithArguments(command.Arguments)
-            .WithEnvironmentVariables(command.Environment.ToDictionary(pair => pair.Key, pair => (string?)pair.Value))
-            .WithStandardInputPipe(command.StandardInput is { } input ? PipeSource.FromString(input) : PipeSource.Null)
-            .WithStandardOutputPipe(PipeTarget.ToDelegate(Collect))
-            .WithStandardErrorPipe(PipeTarget.ToDelegate(Collect))
-            .WithValidation(CommandResultValidation.None);
-        if (command.WorkingDirectory is { } folder)
-        {
-            cli = cli.WithWorkingDirectory(folder);
-        }
-
-        CommandTask<CliWrap.CommandResult> running;
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(command.Timeout);
         try
         {
-            running = cli.ExecuteAsync(stop.Token);
+            await process.WaitForExitAsync(timeout.Token).ConfigureAwait(false);
         }
-        catch (Exception ex) when (ex is Win32Exception or InvalidOperationException)
+        catch (OperationCanceledException)
         {
-            throw new InvalidOperationException($"cannot run '{command.FileName}': {(ex.InnerException ?? ex).Message}", ex);
-        }
-        try
-        {
-            var result = await running.ConfigureAwait(false);
-            return new CommandResult(result.ExitCode, Kept(), result.RunTime);
-        }
-        catch (OperationCanceledException) when (stop.IsCancellationRequested)
-        {
-            // CliWrap killed the process tree when the token fired.
-            logger.LogWarning("Killed '{Command}' (pid {Pid}) and its children", command.FileName, running.ProcessId);
-            if (handlerError is not null)
+            KillTree(process, command);
+            string partial;
+            lock (output)
             {
-                ExceptionDispatchInfo.Throw(handlerError);
+                partial = output.ToString();
             }
             cancellationToken.ThrowIfCancellationRequested();
-            throw new CommandTimeoutException(command, Kept());
+            throw new CommandTimeoutException(command, partial);
+        }
+        lock (output)
+        {
+            return new CommandResult(process.ExitCode, output.ToString(), stopwatch.Elapsed);
         }
     }
 
@@ -172,5 +173,20 @@ public sealed class ProcessRunner(ILogger<ProcessRunner> logger) : ICommandRunne
             }
         }
         return killed;
+    }
+
+    private void KillTree(Process process, CommandLine command)
+    {
+        try
+        {
+            process.Kill(entireProcessTree: true);
+            // Bounded: a grandchild that escaped the tree may hold the pipes open.
+            process.WaitForExit(TimeSpan.FromSeconds(5));
+        }
+        catch (InvalidOperationException)
+        {
+            // Already exited between the timeout and the kill.
+        }
+        logger.LogWarning("Killed '{Command}' (pid {Pid}) and its children", command.FileName, process.Id);
     }
 }
