@@ -4,7 +4,8 @@
 #   deploy/install.sh [--from DIR] [--prefix DIR] [--no-backup]
 #       Publishes src/VmManager.Daemon (needs the .NET 10 SDK; the result needs the ASP.NET Core 10 runtime) or
 #       takes an already published folder (--from), installs it to /opt/vm-manager, creates the vm-manager
-#       user (in group libvirt), /var/lib/vm-manager, /etc/vm-manager/vm-manager.json (only if absent),
+#       user (in group libvirt), /var/lib/vm-manager, /etc/vm-manager/vm-manager.toml (only if absent;
+#       an older install's vm-manager.json is converted to it and kept beside it),
 #       the systemd unit and the nginx site. Re-running upgrades in place: a new /opt/vm-manager is
 #       swapped in, data and config stay, the database is backed up first (--no-backup: not) to
 #       /var/lib/vm-manager/backups, and a running daemon restarts.
@@ -45,7 +46,8 @@ system=no; [[ -z $root ]] && system=yes
 user=vm-manager
 app=$root/opt/vm-manager
 etc=$root/etc/vm-manager
-config=$etc/vm-manager.json
+config=$etc/vm-manager.toml
+legacy_config=$etc/vm-manager.json
 data=$root/var/lib/vm-manager
 unit=$root/etc/systemd/system/vm_manager.service
 credstore=$root/etc/credstore
@@ -144,14 +146,24 @@ create_folders() {
 install_config() {
   # The current example is always beside the config, to compare with after an upgrade.
   # shellcheck disable=SC2046
-  install -m 0640 $(owned root "$user") "$here/vm-manager.example.json" "$etc/vm-manager.example.json"
+  install -m 0640 $(owned root "$user") "$here/vm-manager.example.toml" "$etc/vm-manager.example.toml"
+  rm -f "$etc/vm-manager.example.json"
   if [[ -e $config ]]; then
     say "keeping $config"
     config_created=no
-  else
-    say "creating $config from deploy/vm-manager.example.json"
+  elif [[ -e $legacy_config ]]; then
+    # The unit reads the TOML file now: the same settings, without the JSON file's comments.
+    say "converting $legacy_config to $config (the JSON file stays, unused)"
+    "$stage/vm-manager" check-config --config "$legacy_config" --print-toml > "$config.new" ||
+      die "could not convert $legacy_config (above); fix it, re-run"
     # shellcheck disable=SC2046
-    install -m 0640 $(owned root "$user") "$here/vm-manager.example.json" "$config"
+    install -m 0640 $(owned root "$user") "$config.new" "$config"
+    rm -f "$config.new"
+    config_created=no
+  else
+    say "creating $config from deploy/vm-manager.example.toml"
+    # shellcheck disable=SC2046
+    install -m 0640 $(owned root "$user") "$here/vm-manager.example.toml" "$config"
     config_created=yes
   fi
 }
@@ -196,7 +208,7 @@ check_config_for_upgrade() {
   [[ $system == yes && -d $app && -e $config ]] || return 0
   say "checking $config with the new release"
   "$stage/vm-manager" check-config --config "$config" >/dev/null ||
-    die "the new release refuses the config (above); compare it with $here/vm-manager.example.json, fix it, re-run"
+    die "the new release refuses the config (above); compare it with $here/vm-manager.example.toml, fix it, re-run"
 }
 
 # Migrations are forward only: keep the database as it was before the new version starts.
@@ -255,7 +267,7 @@ install_all() {
 next_steps() {
   echo
   if [[ $1 == yes ]]; then
-    echo "Upgraded. Compare $config with $etc/vm-manager.example.json for new keys, then: vm-manager check-config"
+    echo "Upgraded. Compare $config with $etc/vm-manager.example.toml for new keys, then: vm-manager check-config"
     return
   fi
   local created=""

@@ -4,9 +4,10 @@ using System.Net;
 using System.Net.Sockets;
 using System.Runtime.InteropServices;
 using System.Text;
-using System.Text.Json;
-using System.Text.Json.Nodes;
 using Microsoft.Extensions.Options;
+using Tomlyn;
+using Tomlyn.Model;
+using VmManager.Daemon.Hosting;
 using VmManager.Daemon.Machines;
 using VmManager.Daemon.Tests.Support;
 
@@ -77,8 +78,7 @@ public sealed class DaemonUnderTest : IDisposable
     /// </summary>
     public static string[] WriteConfig(Scratch scratch, int port, IReadOnlyDictionary<string, object>? settings = null)
     {
-        var options = new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true };
-        var config = JsonNode.Parse(File.ReadAllText(Paths.DemoConfig), documentOptions: options)!.AsObject();
+        var config = TomlConfiguration.Parse(File.ReadAllText(Paths.DemoConfig));
         var all = new Dictionary<string, object>
         {
             ["Server:Url"] = $"http://127.0.0.1:{port}",
@@ -96,17 +96,17 @@ public sealed class DaemonUnderTest : IDisposable
             var node = config;
             foreach (var part in path[..^1])
             {
-                node = (node[part] ??= new JsonObject()).AsObject();
+                node = (TomlTable)(node.TryGetValue(part, out var child) ? child : node[part] = new TomlTable());
             }
             node[path[^1]] = value switch
             {
-                int number => JsonValue.Create(number),
-                bool flag => JsonValue.Create(flag),
-                _ => JsonValue.Create(Convert.ToString(value, CultureInfo.InvariantCulture)),
+                int number => (long)number,
+                bool flag => flag,
+                _ => Convert.ToString(value, CultureInfo.InvariantCulture)!,
             };
         }
-        var file = scratch.File("vm-manager.json");
-        File.WriteAllText(file, config.ToJsonString(new JsonSerializerOptions(JsonSerializerOptions.Default) { WriteIndented = true }));
+        var file = scratch.File("vm-manager.toml");
+        File.WriteAllText(file, TomlSerializer.Serialize(config));
         return ["--config", file];
     }
 

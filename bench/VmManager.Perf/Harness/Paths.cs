@@ -7,7 +7,7 @@ public static class Paths
 {
     public static string DaemonProject => Path.Combine(Repository.Root, "src", "VmManager.Daemon");
 
-    public static string DemoConfig => Path.Combine(Repository.Root, "src", "VmManager.Daemon", "Hosting", "demo.json");
+    public static string DemoConfig => Path.Combine(Repository.Root, "src", "VmManager.Daemon", "Hosting", "demo.toml");
 
     /// <summary>The values scripts/rig.sh wrote (pool, network, Vagrant home…).</summary>
     public static IReadOnlyDictionary<string, string> Rig { get; } = ReadRig();

@@ -1,17 +1,18 @@
 using System.Text.Json;
 using Microsoft.Extensions.Configuration.Json;
+using Tomlyn;
 
 namespace VmManager.Daemon.Hosting;
 
 /// <summary>
-/// One JSON file (comments allowed), then secrets from systemd's credentials directory (or its
+/// One TOML file (or, for an install from before TOML, a JSON file with comments named explicitly), then secrets from systemd's credentials directory (or its
 /// credential store when run outside the service), then
 /// <c>VMMANAGER__Section__Key</c> environment variables. Without any file the embedded demo
 /// defaults apply, so a fresh checkout runs with one command.
 /// </summary>
 public static class DaemonConfiguration
 {
-    public const string DefaultPath = "/etc/vm-manager/vm-manager.json";
+    public const string DefaultPath = "/etc/vm-manager/vm-manager.toml";
     public const string PathVariable = "VMMANAGER_CONFIG";
     public const string EnvironmentPrefix = "VMMANAGER__";
 
@@ -26,6 +27,8 @@ public static class DaemonConfiguration
     };
 
     public const string ConfigOption = "--config";
+
+    private const string DemoResource = "demo.toml";
 
     /// <summary>The path given as <c>--config PATH</c> or <c>--config=PATH</c>, else from <see cref="PathVariable"/>.</summary>
     public static string? ConfigFileFrom(string[] args)
@@ -59,7 +62,8 @@ public static class DaemonConfiguration
         configuration.Sources.Clear();
         if (demo)
         {
-            configuration.AddJsonStream(typeof(DaemonConfiguration).Assembly.GetManifestResourceStream("demo.json")!);
+            using var demoDefaults = new StreamReader(typeof(DaemonConfiguration).Assembly.GetManifestResourceStream(DemoResource)!);
+            configuration.AddInMemoryCollection(TomlConfiguration.Flatten(TomlConfiguration.Parse(demoDefaults.ReadToEnd(), DemoResource)));
         }
         else
         {
@@ -107,18 +111,38 @@ public static class DaemonConfiguration
     {
         try
         {
-            configuration.Add<JsonConfigurationSource>(source =>
+            if (IsJson(path))
             {
-                source.Path = path;
-                source.Optional = false;
-                source.ReloadOnChange = false;
-                source.ResolveFileProvider();
-            });
+                configuration.Add<JsonConfigurationSource>(source => Configure(source, path));
+            }
+            else
+            {
+                configuration.Add<TomlConfigurationSource>(source => Configure(source, path));
+            }
         }
-        catch (Exception ex) when (ex is InvalidDataException or FormatException or JsonException or IOException or UnauthorizedAccessException)
+        catch (Exception ex) when (ex is InvalidDataException or FormatException or JsonException or TomlException or IOException or UnauthorizedAccessException)
         {
-            var detail = (ex.InnerException ?? ex).Message.ReplaceLineEndings(" ");
-            throw new StartupException(path, $"cannot read the config file: {detail}", ex);
+            throw new StartupException(path, $"cannot read the config file: {Describe(ex.GetBaseException())}", ex);
         }
     }
+
+    /// <summary>A config file named *.json is read as JSON, so that an install from before TOML keeps working.</summary>
+    public static bool IsJson(string path) => path.EndsWith(".json", StringComparison.OrdinalIgnoreCase);
+
+    private static void Configure(FileConfigurationSource source, string path)
+    {
+        source.Path = path;
+        source.Optional = false;
+        source.ReloadOnChange = false;
+        source.ResolveFileProvider();
+    }
+
+    /// <summary>The parser's own error, where it is: the providers wrap it in one or two generic exceptions.</summary>
+    internal static string Describe(Exception error) => (error switch
+    {
+        TomlException toml => $"line {toml.Line}, column {toml.Column}: {(toml.Diagnostics is { Count: > 0 } diagnostics ? diagnostics[0].Message : toml.Message)}",
+        // System.Text.Json counts lines and bytes from 0 and appends them to its message.
+        JsonException json => $"line {json.LineNumber + 1}, position {json.BytePositionInLine + 1}: {json.Message.Split(" LineNumber:")[0].Split(" Path:")[0]}",
+        _ => error.Message,
+    }).ReplaceLineEndings(" ");
 }

@@ -61,7 +61,7 @@ public sealed class BoxCatalog(Vagrant vagrant, TimeProvider time, ILogger<BoxCa
     private bool IsStale() => time.GetUtcNow().UtcTicks - Interlocked.Read(ref _refreshedAtTicks) >= FreshFor.Ticks;
 
     private static bool Holds(IReadOnlyList<VagrantBox> boxes, MachineTemplate template) =>
-        boxes.Any(box => box.Name == template.Box && box.Provider == "libvirt" && (template.BoxVersion is null || box.Version == template.BoxVersion));
+        boxes.Any(box => box.Name == template.Box && box.Provider == "libvirt" && (string.IsNullOrEmpty(template.BoxVersion) || box.Version == template.BoxVersion));
 
     private async Task RefreshInBackgroundAsync()
     {

@@ -34,6 +34,7 @@ public sealed class MachineTemplate
     /// <summary>A Vagrant box already added on the host (vagrant box add), e.g. "debian/bookworm64".</summary>
     public string Box { get; set; } = "";
 
+    /// <summary>Null or empty (TOML has no null): the newest version added.</summary>
     public string? BoxVersion { get; set; }
 
     public OsFamily Os { get; set; } = OsFamily.Linux;

@@ -78,7 +78,7 @@ public sealed partial class MachinesOptionsValidator : IValidateOptions<Machines
         {
             yield return $"Box: '{template.Box}' is not a box name such as debian/bookworm64";
         }
-        if (template.BoxVersion is { } version && !BoxVersion().IsMatch(version))
+        if (template.BoxVersion is { Length: > 0 } version && !BoxVersion().IsMatch(version))
         {
             yield return $"BoxVersion: '{version}' is not a box version such as 12.20240503.1";
         }

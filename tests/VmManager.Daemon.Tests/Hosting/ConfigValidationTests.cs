@@ -25,6 +25,37 @@ public sealed class ConfigValidationTests
         Assert.DoesNotContain("   at ", error + output);
     }
 
+    [Theory]
+    [InlineData("[Server]\nUrl = \"http://127.0.0.1:0\"\n[Storage]\nDataDirectory = \n", "line 4, column 17")]
+    [InlineData("[Server]\nUrl = \"http://127.0.0.1:0\n", "line 2, column 26")]
+    [InlineData("[Server\nUrl = \"http://127.0.0.1:0\"\n", "line 1, column 8")]
+    public async Task Start_TomlSyntaxError_ExitsTwoWithOneLineNamingFileLineAndColumn(string toml, string where)
+    {
+        using var data = new TempDirectory();
+        var config = data.File("vm-manager.toml");
+        await File.WriteAllTextAsync(config, toml);
+
+        var (exitCode, error, output) = await DaemonProcess.RunToExitAsync(["--config", config]);
+
+        Assert.Equal(2, exitCode);
+        var line = Assert.Single(error.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.StartsWith($"vm-manager: {config}: cannot read the config file: {where}", line);
+        Assert.DoesNotContain("   at ", error + output);
+    }
+
+    [Fact]
+    public async Task Start_JsonSyntaxError_NamesLineAndPosition()
+    {
+        using var data = new TempDirectory();
+        var config = WriteConfig(data, "{\n  \"Server\": { \"Url\": \"http://127.0.0.1:0\" }\n  \"Storage\": {}\n}\n");
+
+        var (exitCode, error, _) = await DaemonProcess.RunToExitAsync(["--config", config]);
+
+        Assert.Equal(2, exitCode);
+        var line = Assert.Single(error.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.StartsWith($"vm-manager: {config}: cannot read the config file: line 3, position 3: ", line);
+    }
+
     [Fact]
     public async Task Start_UnwritableDataFolder_ExitsTwoNamingStorageDataDirectory()
     {

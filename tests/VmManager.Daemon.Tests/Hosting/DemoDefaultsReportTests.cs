@@ -1,4 +1,4 @@
-using Microsoft.Extensions.Configuration;
+using VmManager.Daemon.Hosting;
 using VmManager.Daemon.Tests.Support;
 
 namespace VmManager.Daemon.Tests.Hosting;
@@ -21,8 +21,9 @@ public sealed class DemoDefaultsReportTests
     public async Task Start_EveryKeyFromVariables_NoDemoWarning()
     {
         using var work = new TempDirectory();
-        var demo = new ConfigurationBuilder().AddJsonFile(Path.Combine(Repository.Root, "src", "VmManager.Daemon", "Hosting", "demo.json")).Build();
-        var variables = demo.AsEnumerable().Where(pair => pair.Value is not null)
+        var demo = TomlConfiguration.Flatten(TomlConfiguration.Parse(
+            await File.ReadAllTextAsync(Path.Combine(Repository.Root, "src", "VmManager.Daemon", "Hosting", "demo.toml"))));
+        var variables = demo.Where(pair => !string.IsNullOrEmpty(pair.Value))
             .ToDictionary(pair => "VMMANAGER__" + pair.Key.Replace(":", "__", StringComparison.Ordinal), pair => pair.Value);
         variables["VMMANAGER__Server__Url"] = "http://127.0.0.1:0";
         variables["VMMANAGER__Storage__DataDirectory"] = Path.Combine(work.Path, "state");

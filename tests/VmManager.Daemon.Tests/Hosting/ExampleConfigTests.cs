@@ -2,15 +2,16 @@ using System.Collections;
 using System.Net.Http.Json;
 using System.Reflection;
 using System.Text.Json;
+using Tomlyn.Model;
 using VmManager.Daemon.Hosting;
 using VmManager.Daemon.Tests.Support;
 
 namespace VmManager.Daemon.Tests.Hosting;
 
-/// <summary>deploy/vm-manager.example.json: complete (every option of every section) and accepted by the daemon.</summary>
+/// <summary>deploy/vm-manager.example.toml: complete (every option of every section) and accepted by the daemon.</summary>
 public sealed class ExampleConfigTests
 {
-    public static string Example => Path.Combine(Repository.Root, "deploy", "vm-manager.example.json");
+    public static string Example => Path.Combine(Repository.Root, "deploy", "vm-manager.example.toml");
 
     /// <summary>Every options class: the daemon's types with a <c>const string Section</c>.</summary>
     public static TheoryData<string> Sections => [.. OptionsTypes().Select(type => type.Name)];
@@ -21,18 +22,18 @@ public sealed class ExampleConfigTests
     {
         var type = OptionsTypes().Single(candidate => candidate.Name == optionsType);
         var section = (string)type.GetField("Section")!.GetValue(null)!;
-        var json = ReadExample();
+        var toml = ReadExample();
 
-        Assert.True(json.TryGetProperty(section, out var element), $"the example has no {section} section");
+        Assert.True(toml.TryGetValue(section, out var element), $"the example has no {section} section");
         AssertMatches(type, element, section);
     }
 
     [Fact]
     public void Example_Templates_HaveALinuxAndAWindowsExample()
     {
-        var templates = ReadExample().GetProperty("Machines").GetProperty("Templates").EnumerateArray().ToList();
+        var templates = (TomlTableArray)((TomlTable)ReadExample()["Machines"])["Templates"];
 
-        Assert.Equal(["Linux", "Windows"], templates.Select(template => template.GetProperty("Os").GetString()));
+        Assert.Equal(["Linux", "Windows"], templates.Select(template => (string)template["Os"]));
     }
 
     [Fact]
@@ -70,8 +71,7 @@ public sealed class ExampleConfigTests
         };
     }
 
-    private static JsonElement ReadExample() =>
-        JsonDocument.Parse(File.ReadAllText(Example), new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip }).RootElement;
+    private static TomlTable ReadExample() => TomlConfiguration.Parse(File.ReadAllText(Example), Example);
 
     private static IEnumerable<Type> OptionsTypes() =>
         typeof(DaemonConfiguration).Assembly.GetTypes()
@@ -79,23 +79,24 @@ public sealed class ExampleConfigTests
             .OrderBy(type => type.Name);
 
     /// <summary>Each settable property is a key (recursing into nested objects and lists of objects), and each key a property.</summary>
-    private static void AssertMatches(Type type, JsonElement element, string path)
+    private static void AssertMatches(Type type, object element, string path)
     {
-        Assert.Equal(JsonValueKind.Object, element.ValueKind);
+        var table = Assert.IsType<TomlTable>(element);
         var properties = type.GetProperties(BindingFlags.Public | BindingFlags.Instance).Where(property => property.CanWrite).ToList();
-        var keys = element.EnumerateObject().Select(property => property.Name).ToList();
+        var keys = table.Keys.ToList();
         Assert.Empty(properties.Select(property => $"{path}:{property.Name}").Except(keys.Select(key => $"{path}:{key}")));
         Assert.Empty(keys.Select(key => $"{path}:{key}").Except(properties.Select(property => $"{path}:{property.Name}")));
         foreach (var property in properties)
         {
-            var value = element.GetProperty(property.Name);
+            var value = table[property.Name];
             var itemType = property.PropertyType.IsGenericType && typeof(IEnumerable).IsAssignableFrom(property.PropertyType)
                 ? property.PropertyType.GetGenericArguments()[0]
                 : null;
             if (itemType is { IsClass: true } && itemType != typeof(string))
             {
-                Assert.NotEqual(0, value.GetArrayLength());
-                foreach (var item in value.EnumerateArray())
+                var items = Assert.IsType<TomlTableArray>(value);
+                Assert.NotEmpty(items);
+                foreach (var item in items)
                 {
                     AssertMatches(itemType, item, $"{path}:{property.Name}:[]");
                 }

@@ -1,3 +1,4 @@
+using VmManager.Daemon.Hosting;
 using VmManager.Daemon.Tests.Support;
 
 namespace VmManager.Daemon.Tests.Hosting;
@@ -24,9 +25,9 @@ public sealed class InstallScriptTests : IDisposable
         Assert.Equal(0, first.ExitCode);
         Assert.True(File.Exists(Installed("opt/vm-manager/vm-manager")));
         Assert.True(File.GetUnixFileMode(Installed("opt/vm-manager/vm-manager")).HasFlag(UnixFileMode.OtherExecute));
-        Assert.Equal(File.ReadAllText(ExampleConfigTests.Example), File.ReadAllText(Installed("etc/vm-manager/vm-manager.json")));
+        Assert.Equal(File.ReadAllText(ExampleConfigTests.Example), File.ReadAllText(Installed("etc/vm-manager/vm-manager.toml")));
         Assert.Equal(File.ReadAllText(SystemdUnitTests.Unit), File.ReadAllText(Installed("etc/systemd/system/vm_manager.service")));
-        Assert.Equal(Mode("640"), File.GetUnixFileMode(Installed("etc/vm-manager/vm-manager.json")));
+        Assert.Equal(Mode("640"), File.GetUnixFileMode(Installed("etc/vm-manager/vm-manager.toml")));
         foreach (var folder in new[] { "etc/vm-manager", "var/lib/vm-manager", "var/lib/vm-manager/student_vms", "var/lib/vm-manager/vagrant.d" })
         {
             Assert.Equal(Mode("750"), File.GetUnixFileMode(Installed(folder)));
@@ -35,7 +36,7 @@ public sealed class InstallScriptTests : IDisposable
         Assert.Contains("not creating the vm-manager user", first.Output);
 
         // What an admin and the daemon leave between two releases.
-        File.AppendAllText(Installed("etc/vm-manager/vm-manager.json"), "\n// edited by the admin\n");
+        File.AppendAllText(Installed("etc/vm-manager/vm-manager.toml"), "\n# edited by the admin\n");
         File.WriteAllText(Installed("var/lib/vm-manager/student_vms/alice.txt"), "a student's VM folder");
         File.WriteAllText(Installed("opt/vm-manager/stale-file-of-the-old-release"), "");
 
@@ -43,13 +44,32 @@ public sealed class InstallScriptTests : IDisposable
 
         Assert.Equal(0, second.ExitCode);
         Assert.Contains("Upgraded", second.Output);
-        Assert.EndsWith("// edited by the admin\n", File.ReadAllText(Installed("etc/vm-manager/vm-manager.json")));
+        Assert.EndsWith("# edited by the admin\n", File.ReadAllText(Installed("etc/vm-manager/vm-manager.toml")));
         Assert.Equal("a student's VM folder", File.ReadAllText(Installed("var/lib/vm-manager/student_vms/alice.txt")));
         // A fresh folder was swapped in: nothing of the old release survives, no staging folder is left.
         Assert.False(File.Exists(Installed("opt/vm-manager/stale-file-of-the-old-release")));
         Assert.Equal(["vm-manager"], Directory.GetFileSystemEntries(Installed("opt")).Select(Path.GetFileName));
         var help = await ExternalCommand.RunAsync(Installed("opt/vm-manager/vm-manager"), ["--help"]);
         Assert.Equal(0, help.ExitCode);
+    }
+
+    [Fact]
+    public async Task Install_OverAnInstallFromBeforeToml_ConvertsItsJsonConfigAndKeepsIt()
+    {
+        var legacy = File.ReadAllText(Path.Combine(Repository.Root, "tests", "VmManager.Daemon.Tests", "Hosting", "vm-manager.legacy.json"))
+            .Replace("\"Host\": \"ldap.school.example\"", "\"Host\": \"ldap.admin-edited.example\"", StringComparison.Ordinal);
+        Directory.CreateDirectory(Installed("etc/vm-manager"));
+        File.WriteAllText(Installed("etc/vm-manager/vm-manager.json"), legacy);
+
+        var upgrade = await InstallAsync();
+
+        Assert.Equal(0, upgrade.ExitCode);
+        Assert.Contains("converting", upgrade.Output);
+        Assert.Equal(legacy, File.ReadAllText(Installed("etc/vm-manager/vm-manager.json")));
+        var converted = TomlConfiguration.Flatten(TomlConfiguration.Parse(File.ReadAllText(Installed("etc/vm-manager/vm-manager.toml"))));
+        Assert.Equal("ldap.admin-edited.example", converted["Ldap:Host"]);
+        Assert.Equal(Mode("640"), File.GetUnixFileMode(Installed("etc/vm-manager/vm-manager.toml")));
+        Assert.False(File.Exists(Installed("etc/vm-manager/vm-manager.toml.new")));
     }
 
     [Fact]
@@ -75,7 +95,7 @@ public sealed class InstallScriptTests : IDisposable
         Assert.False(Directory.Exists(Installed("opt/vm-manager")));
         Assert.False(File.Exists(Installed("etc/systemd/system/vm_manager.service")));
         Assert.Equal("kept", File.ReadAllText(Installed("var/lib/vm-manager/student_vms/bob.txt")));
-        Assert.True(File.Exists(Installed("etc/vm-manager/vm-manager.json")));
+        Assert.True(File.Exists(Installed("etc/vm-manager/vm-manager.toml")));
 
         var purge = await RunAsync([Script, "--uninstall", "--purge", "--prefix", _root.Path]);
 
@@ -139,7 +159,7 @@ public sealed class InstallScriptTests : IDisposable
         Assert.True(outcome.ExitCode == 0, outcome.Output + outcome.Error);
         Assert.EndsWith("all checks passed", outcome.Output.Trim());
         Assert.Contains("creating the system user vm-manager", outcome.Output);
-        Assert.Contains("checking /etc/vm-manager/vm-manager.json with the new release", outcome.Output);
+        Assert.Contains("checking /etc/vm-manager/vm-manager.toml with the new release", outcome.Output);
         Assert.Contains("backing up the database to /var/lib/vm-manager/backups/before-upgrade-", outcome.Output);
     }
 

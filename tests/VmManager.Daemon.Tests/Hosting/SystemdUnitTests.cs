@@ -48,7 +48,7 @@ public sealed class SystemdUnitTests
     public void Unit_PathsAgreeWithTheDaemonAndTheExampleConfig()
     {
         var unit = File.ReadAllLines(Unit);
-        var example = new ConfigurationBuilder().AddJsonFile(ExampleConfigTests.Example).Build();
+        var example = new ConfigurationBuilder().AddInMemoryCollection(TomlConfiguration.Flatten(TomlConfiguration.Parse(File.ReadAllText(ExampleConfigTests.Example)))).Build();
 
         Assert.Contains($"ExecStart=/opt/vm-manager/vm-manager --config {DaemonConfiguration.DefaultPath}", unit);
         Assert.Contains("Type=notify", unit);

@@ -18,7 +18,7 @@ done
 "$repo/deploy/install.sh" --from "$published"
 id -nG vm-manager | grep -qw libvirt || fail "vm-manager is not in group libvirt"
 [[ $(owner /var/lib/vm-manager) == "vm-manager:vm-manager 750" ]] || fail "data folder: $(owner /var/lib/vm-manager)"
-[[ $(owner /etc/vm-manager/vm-manager.json) == "root:vm-manager 640" ]] || fail "config: $(owner /etc/vm-manager/vm-manager.json)"
+[[ $(owner /etc/vm-manager/vm-manager.toml) == "root:vm-manager 640" ]] || fail "config: $(owner /etc/vm-manager/vm-manager.toml)"
 [[ $(owner /opt/vm-manager/vm-manager) == "root:root 755" ]] || fail "program: $(owner /opt/vm-manager/vm-manager)"
 
 # The admin's first steps, as root: secrets into the store, check, first account.
@@ -43,7 +43,7 @@ printf %s 'mail-secret' > "$work/credentials/Mail__Password"
 chmod 0644 "$work/credentials"/*
 printf 'Changed-By-Svc-2\n' | (as_service /opt/vm-manager/vm-manager users passwd first.admin) ||
   fail "the service user cannot write the database root's command created"
-(as_service /opt/vm-manager/vm-manager --config /etc/vm-manager/vm-manager.json) > "$work/daemon.log" 2>&1 &
+(as_service /opt/vm-manager/vm-manager --config /etc/vm-manager/vm-manager.toml) > "$work/daemon.log" 2>&1 &
 daemon=$!
 trap 'kill -KILL "$daemon" 2> /dev/null || true' EXIT
 for _ in $(seq 300); do grep -q 'Now listening on' "$work/daemon.log" && break; sleep 0.1; done
@@ -59,13 +59,13 @@ compgen -G '/var/lib/vm-manager/backups/before-upgrade-*.db' > /dev/null || fail
 printf 'First-Admin-Pw1\n' | /opt/vm-manager/vm-manager users add first.admin --role admin && fail "the account was lost by the upgrade"
 
 # A release that refuses the config aborts the upgrade before touching anything.
-printf '{ "Server": { "Url": "ftp://nowhere" } }\n' > "$work/bad.json"
-cp /etc/vm-manager/vm-manager.json "$work/good.json"
-cp "$work/bad.json" /etc/vm-manager/vm-manager.json
+printf '[Server]\nUrl = "ftp://nowhere"\n' > "$work/bad.toml"
+cp /etc/vm-manager/vm-manager.toml "$work/good.toml"
+cp "$work/bad.toml" /etc/vm-manager/vm-manager.toml
 before=$(stat -c %i /opt/vm-manager)
 "$repo/deploy/install.sh" --from "$published" && fail "the upgrade went on with a refused config"
 [[ $(stat -c %i /opt/vm-manager) == "$before" ]] || fail "the refused upgrade replaced the program"
-cp "$work/good.json" /etc/vm-manager/vm-manager.json
+cp "$work/good.toml" /etc/vm-manager/vm-manager.toml
 
 "$repo/deploy/install.sh" --uninstall --purge
 id vm-manager > /dev/null 2>&1 && fail "--purge left the vm-manager user"

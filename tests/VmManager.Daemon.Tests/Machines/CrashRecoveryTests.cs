@@ -71,11 +71,11 @@ public sealed class CrashRecoveryTests(RigFixture rig)
     internal static string[] WriteConfig(TempDirectory data, int port)
     {
         // The demo defaults (tiny template, rig pool, demo accounts) with the data in the test's folder.
-        var config = data.File("vm-manager.json");
-        var demo = File.ReadAllText(Path.Combine(Repository.Root, "src", "VmManager.Daemon", "Hosting", "demo.json"))
-            .Replace("\"Url\": \"http://127.0.0.1:5000\"", $"\"Url\": \"http://127.0.0.1:{port}\"", StringComparison.Ordinal)
-            .Replace("\"DataDirectory\": \".data\"", $"\"DataDirectory\": \"{data.Path}\"", StringComparison.Ordinal)
-            .Replace("\"VmRoot\": \"student_vms\"", $"\"VmRoot\": \"{data.Path}/student_vms\", \"NamePrefix\": \"{VmManagerFactory.NamePrefixFor(data.Path)}\"", StringComparison.Ordinal);
+        var config = data.File("vm-manager.toml");
+        var demo = File.ReadAllText(Path.Combine(Repository.Root, "src", "VmManager.Daemon", "Hosting", "demo.toml"))
+            .Replace("Url = \"http://127.0.0.1:5000\"", $"Url = \"http://127.0.0.1:{port}\"", StringComparison.Ordinal)
+            .Replace("DataDirectory = \".data\"", $"DataDirectory = \"{data.Path}\"", StringComparison.Ordinal)
+            .Replace("VmRoot = \"student_vms\"", $"VmRoot = \"{data.Path}/student_vms\"\nNamePrefix = \"{VmManagerFactory.NamePrefixFor(data.Path)}\"", StringComparison.Ordinal);
         File.WriteAllText(config, demo);
         return ["--config", config];
     }

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Configuration;
+using VmManager.Daemon.Hosting;
 using VmManager.Daemon.Machines;
 using VmManager.Daemon.Tests.Support;
 
@@ -60,7 +61,8 @@ public sealed class MachinesOptionsValidatorTests : IDisposable
     public void Validate_DemoCatalogue_Succeeds()
     {
         var options = new MachinesOptions();
-        new ConfigurationBuilder().AddJsonFile(Path.Combine(Repository.Root, "src", "VmManager.Daemon", "Hosting", "demo.json")).Build()
+        var demo = File.ReadAllText(Path.Combine(Repository.Root, "src", "VmManager.Daemon", "Hosting", "demo.toml"));
+        new ConfigurationBuilder().AddInMemoryCollection(TomlConfiguration.Flatten(TomlConfiguration.Parse(demo))).Build()
             .GetSection(MachinesOptions.Section).Bind(options);
         options.VmRoot = _vmRoot.Path; // relative in the demo: it would land in the test's working folder
 

@@ -9,6 +9,7 @@ namespace VmManager.Daemon.Hosting.Cli;
 /// its options validation and its database. A command group is one file exposing its
 /// <see cref="CliCommand"/>s; adding one is one line in <see cref="Commands"/>.
 /// </summary>
+// Kept over System.CommandLine 3.0: the daemon's own arguments still need this dispatch, so no less code, and its help and exit 1 would replace our usage lines and exit 64.
 public static class AdminCli
 {
     public static IReadOnlyList<CliCommand> Commands { get; } =
@@ -116,6 +117,10 @@ public static class AdminCli
             var (name, value) = rest[i].Split('=', 2) is [var key, var inline] ? (key, inline) : (rest[i], null);
             var option = command.Options.Append(ConfigOption).FirstOrDefault(candidate => candidate.Name == name)
                 ?? throw CliException.Usage($"unknown option '{name}'");
+            if (option.IsFlag)
+            {
+                value = value is null ? "" : throw CliException.Usage($"{name} takes no value");
+            }
             value ??= i + 1 < rest.Length ? rest[++i] : throw CliException.Usage($"{name} expects {option.Value}");
             options[name] = value;
         }
@@ -147,8 +152,8 @@ public static class AdminCli
     private static string Help(CliCommand command)
     {
         var options = command.Options.Append(ConfigOption).ToList();
-        var width = options.Max(option => option.Name.Length + option.Value.Length + 1);
-        var lines = options.Select(option => $"  {$"{option.Name} {option.Value}".PadRight(width)}  {option.Help}");
+        var width = options.Max(option => option.Syntax.Length);
+        var lines = options.Select(option => $"  {option.Syntax.PadRight(width)}  {option.Help}");
         return $"""
             usage: {command.Usage}
             {command.Summary}

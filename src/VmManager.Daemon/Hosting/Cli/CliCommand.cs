@@ -1,7 +1,12 @@
 namespace VmManager.Daemon.Hosting.Cli;
 
-/// <summary>An option that takes a value (<c>--role admin</c> or <c>--role=admin</c>); flags are not needed yet.</summary>
-public sealed record CliOption(string Name, string Value, string Help, bool Required = false);
+/// <summary>An option that takes a value (<c>--role admin</c> or <c>--role=admin</c>), or a flag when <see cref="Value"/> is empty.</summary>
+public sealed record CliOption(string Name, string Value, string Help, bool Required = false)
+{
+    public bool IsFlag => Value.Length == 0;
+
+    public string Syntax => IsFlag ? Name : $"{Name} {Value}";
+}
 
 /// <summary>
 /// One admin command. <see cref="Name"/> is its words ("users add"), <see cref="Arguments"/> its
@@ -15,7 +20,7 @@ public sealed record CliCommand(string Name, string Arguments, string Summary, I
 
     public string Usage =>
         string.Join(' ', new[] { "vm-manager", Name, Arguments }
-            .Concat(Options.Select(option => option.Required ? $"{option.Name} {option.Value}" : $"[{option.Name} {option.Value}]"))
+            .Concat(Options.Select(option => option.Required ? option.Syntax : $"[{option.Syntax}]"))
             .Append("[--config PATH]")
             .Where(part => part.Length > 0));
 }

@@ -24,6 +24,9 @@ public sealed class CliContext(
 
     public IServiceProvider Services => (_app ??= Build()).Services;
 
+    /// <summary>The file given with --config or $VMMANAGER_CONFIG, else the default path.</summary>
+    public string ConfigFile => Path.GetFullPath(DaemonConfiguration.ConfigFileFrom(args) ?? DaemonConfiguration.DefaultPath);
+
     public string Argument(int index) => positionals[index];
 
     public string? Option(string name) => options.GetValueOrDefault(name);
