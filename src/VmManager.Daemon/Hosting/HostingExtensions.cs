@@ -40,6 +40,7 @@ public static class HostingExtensions
             }
         });
         services.AddProblemDetails();
+        services.AddApiDocument();
         services.AddExceptionHandler<BadRequestExceptionHandler>();
         // Bad JSON throws in every environment so the handler above turns it into problem details.
         services.Configure<RouteHandlerOptions>(routes => routes.ThrowOnBadRequest = true);
