@@ -47,8 +47,7 @@ public static class HostingExtensions
 
         services.AddOptions<MetricsOptions>().BindConfiguration(MetricsOptions.Section).ValidateOnStart();
         services.AddSingleton<IValidateOptions<MetricsOptions>, MetricsOptionsValidator>();
-        services.AddSingleton<VmManagerMetrics>();
-        services.AddSingleton<PrometheusExporter>();
+        services.AddTelemetry();
         return builder;
     }
 

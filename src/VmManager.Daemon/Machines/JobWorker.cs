@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Options;
-using VmManager.Daemon.Hosting;
 using VmManager.Daemon.Hypervisor;
 
 namespace VmManager.Daemon.Machines;
@@ -15,7 +14,7 @@ public sealed class JobWorker(
     MachineOperations operations,
     MachineRuntimeMonitor monitor,
     ICommandRunner runner,
-    VmManagerMetrics metrics,
+    MachineMetrics metrics,
     MachineEvents events,
     JobSignal signal,
     IOptions<MachinesOptions> options,
@@ -27,13 +26,6 @@ public sealed class JobWorker(
     private static readonly TimeSpan ShutdownGrace = TimeSpan.FromSeconds(60);
     private readonly ConcurrentDictionary<long, Task> _running = new();
     private readonly CancellationTokenSource _abort = new();
-
-    /// <summary>Before the host is started: .NET 10 runs all of ExecuteAsync later, on the thread pool, and a scrape may come first.</summary>
-    public override Task StartAsync(CancellationToken cancellationToken)
-    {
-        metrics.ObserveVms(store.CountByState);
-        return base.StartAsync(cancellationToken);
-    }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {

@@ -21,7 +21,6 @@ public sealed class MailSender(
     SmtpMailer mailer,
     IOptions<MailOptions> options,
     IOptions<ServerOptions> server,
-    VmManagerMetrics metrics,
     TimeProvider time,
     ILogger<MailSender> logger) : BackgroundService
 {
@@ -34,12 +33,6 @@ public sealed class MailSender(
 
     private readonly string _messageIdDomain = "vm-manager." + (
         server.Value.PublicOrigin is { Length: > 0 } origin ? new Uri(origin).IdnHost : System.Net.Dns.GetHostName());
-
-    public override Task StartAsync(CancellationToken cancellationToken)
-    {
-        metrics.ObserveMailBacklog(outbox.PendingCount);
-        return base.StartAsync(cancellationToken);
-    }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
