@@ -27,6 +27,7 @@ try
     app.UseAuthorization();
     app.MapHealth();
     app.MapMetrics();
+    app.MapApiDocument();
     app.MapAccounts();
     app.MapMachines();
     app.MapConsoles();

@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.Extensions.Options;
+using VmManager.Daemon.Hosting;
 
 namespace VmManager.Daemon.Accounts;
 
@@ -18,6 +19,7 @@ public static class AccountsExtensions
         services.AddSingleton<LocalAccountStore>();
         services.AddSingleton<Authenticator>();
         services.AddSingleton<LoginThrottle>();
+        services.AddInstruments<AccountMetrics>();
         services.AddSingleton<SessionRevocations>();
         services.AddSingleton<SessionStore>();
         services.AddSingleton<AuditLog>();

@@ -37,7 +37,7 @@ public static class SessionEndpoints
 
     internal static async Task<Results<Ok<SessionUser>, ValidationProblem, ProblemHttpResult>> LoginAsync(
         LoginRequest request, HttpContext context, Authenticator authenticator, LoginThrottle throttle, SessionStore sessions,
-        AuditLog audit, VmManagerMetrics metrics, ILoggerFactory loggers)
+        AuditLog audit, AccountMetrics metrics, ILoggerFactory loggers)
     {
         var errors = new Dictionary<string, string[]>();
         if (UserNameProblem(request.UserName) is { } userNameProblem)

@@ -12,6 +12,8 @@ namespace VmManager.Daemon.Consoles;
 /// closes both in an order that loses nothing: the remaining VNC bytes are sent before our Close
 /// frame, and the socket is only aborted once the browser answered it (or did not, in time).
 /// Cancelling a pending WebSocket receive aborts the connection, so that is always the last resort.
+/// Kept instead of YARP 2.3, which forwards only to WebSocket backends: through QEMU's websocket listener it closes
+/// idle consoles after its 100 s activity timeout, cannot ping, loses close reasons and cannot enforce view-only.
 /// </summary>
 public sealed partial class ConsoleBridge(ConsoleSessions sessions, IOptions<ConsoleOptions> options, TimeProvider time, ILogger<ConsoleBridge> logger)
 {

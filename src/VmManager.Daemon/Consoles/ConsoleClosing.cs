@@ -1,5 +1,4 @@
 using VmManager.Daemon.Accounts;
-using VmManager.Daemon.Hosting;
 using VmManager.Daemon.Machines;
 
 namespace VmManager.Daemon.Consoles;
@@ -8,16 +7,9 @@ namespace VmManager.Daemon.Consoles;
 /// Ends console sessions that lost their reason to exist: the VM stopped, was deleted or its lease
 /// ended (every such change is a MachineChanged event), or the user logged out.
 /// </summary>
-public sealed class ConsoleClosing(MachineEvents events, SessionRevocations revocations, ConsoleSessions sessions, VmManagerMetrics metrics)
+public sealed class ConsoleClosing(MachineEvents events, SessionRevocations revocations, ConsoleSessions sessions)
     : BackgroundService
 {
-    /// <summary>Before the host is started: .NET 10 runs all of ExecuteAsync later, on the thread pool, and a scrape may come first.</summary>
-    public override Task StartAsync(CancellationToken cancellationToken)
-    {
-        metrics.ObserveConsoleSessions(() => sessions.Count);
-        return base.StartAsync(cancellationToken);
-    }
-
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         revocations.Revoked += CloseUser;

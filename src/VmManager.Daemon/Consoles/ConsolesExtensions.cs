@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Options;
+using VmManager.Daemon.Hosting;
 
 namespace VmManager.Daemon.Consoles;
 
@@ -12,6 +13,7 @@ public static class ConsolesExtensions
         services.AddSingleton<IValidateOptions<ConsoleOptions>, ConsoleOptionsValidator>();
         services.AddSingleton<ConsoleTickets>();
         services.AddSingleton<ConsoleSessions>();
+        services.AddInstruments<ConsoleMetrics>();
         services.AddSingleton<ConsoleGate>();
         services.AddSingleton<ConsoleBridge>();
         services.AddHostedService<ConsoleClosing>();

@@ -42,14 +42,14 @@ public static class HostingExtensions
             }
         });
         services.AddProblemDetails();
+        services.AddApiDocument();
         services.AddExceptionHandler<BadRequestExceptionHandler>();
         // Bad JSON throws in every environment so the handler above turns it into problem details.
         services.Configure<RouteHandlerOptions>(routes => routes.ThrowOnBadRequest = true);
 
         services.AddOptions<MetricsOptions>().BindConfiguration(MetricsOptions.Section).ValidateOnStart();
         services.AddSingleton<IValidateOptions<MetricsOptions>, MetricsOptionsValidator>();
-        services.AddSingleton<VmManagerMetrics>();
-        services.AddSingleton<PrometheusExporter>();
+        services.AddTelemetry();
         services.AddSingleton<BackgroundFaults>();
         services.AddHealthChecks().AddCheck<BackgroundFaultsHealthCheck>("background", tags: ["ready"]);
         return builder;

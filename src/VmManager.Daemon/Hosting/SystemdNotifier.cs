@@ -4,9 +4,10 @@ using System.Text;
 namespace VmManager.Daemon.Hosting;
 
 /// <summary>
-/// sd_notify(3) over the datagram socket systemd passes in <c>NOTIFY_SOCKET</c>: a stand-in for
-/// Microsoft.Extensions.Hosting.Systemd, which this registry lacks. Like the runtime, it takes the
-/// variables out of the environment at start so no child process (vagrant, virsh) inherits them.
+/// sd_notify(3) over the datagram socket systemd passes in <c>NOTIFY_SOCKET</c>. It takes the variables
+/// out of the environment at start so no child process (vagrant, virsh) inherits them.
+/// Kept instead of Microsoft.Extensions.Hosting.Systemd 10.0.14: under the unit's ProtectProc=invisible that
+/// does nothing (dotnet/runtime#125368, fixed only in 11.0), never sends WATCHDOG=1 and leaves NOTIFY_SOCKET to children.
 /// </summary>
 public sealed class SystemdNotifier
 {

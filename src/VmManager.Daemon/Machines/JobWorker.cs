@@ -1,7 +1,6 @@
 using System.Collections.Concurrent;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Options;
-using VmManager.Daemon.Hosting;
 using VmManager.Daemon.Hypervisor;
 
 namespace VmManager.Daemon.Machines;
@@ -16,7 +15,7 @@ public sealed class JobWorker(
     MachineOperations operations,
     MachineRuntimeMonitor monitor,
     ICommandRunner runner,
-    VmManagerMetrics metrics,
+    MachineMetrics metrics,
     MachineEvents events,
     JobSignal signal,
     IOptions<MachinesOptions> options,
@@ -30,13 +29,6 @@ public sealed class JobWorker(
     private readonly ConcurrentDictionary<long, Task> _running = new();
     private readonly CancellationTokenSource _abort = new();
     private readonly FaultStreak _streak = faults.Streak("job-worker", logger);
-
-    /// <summary>Before the host is started: .NET 10 runs all of ExecuteAsync later, on the thread pool, and a scrape may come first.</summary>
-    public override Task StartAsync(CancellationToken cancellationToken)
-    {
-        metrics.ObserveVms(store.CountByState);
-        return base.StartAsync(cancellationToken);
-    }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {

@@ -20,25 +20,27 @@ public static class MachineEndpoints
         vms.MapGet("/events", Events).WithSummary("Server-sent events: a VM's state or job step changed.");
         vms.MapGet("/{id}", (string id, HttpContext context, MachineService machines) =>
                 machines.FindVisible(Caller.From(context), id) is { } machine ? Results.Ok(machines.View(machine)) : NotFound())
-            .WithSummary("One VM.");
-        vms.MapPost("/", CreateAsync).WithSummary("Create a VM: answers 202 at once with the queued job.");
-        vms.MapPost("/{id}/start", (string id, HttpContext context, MachineService machines) => Act(id, JobKinds.Start, context, machines)).WithSummary("Start.");
+            .Produces<MachineView>().WithSummary("One VM.");
+        vms.MapPost("/", CreateAsync).Produces<Accepted>(StatusCodes.Status202Accepted)
+            .ProducesValidationProblem().ProducesProblem(StatusCodes.Status409Conflict)
+            .WithSummary("Create a VM: answers 202 at once with the queued job.");
+        vms.MapPost("/{id}/start", (string id, HttpContext context, MachineService machines) => Act(id, JobKinds.Start, context, machines)).AnswersJob().WithSummary("Start.");
         vms.MapPost("/{id}/stop", (string id, HttpContext context, MachineService machines) => Act(id, JobKinds.Stop, context, machines))
-            .WithSummary("Shut down (ACPI), forced off after the configured timeout.");
-        vms.MapPost("/{id}/force-off", (string id, HttpContext context, MachineService machines) => Act(id, JobKinds.ForceOff, context, machines)).WithSummary("Power off at once (admins).");
-        vms.MapPost("/{id}/reboot", (string id, HttpContext context, MachineService machines) => Act(id, JobKinds.Reboot, context, machines)).WithSummary("Reboot.");
-        vms.MapDelete("/{id}", (string id, HttpContext context, MachineService machines) => Act(id, JobKinds.Delete, context, machines)).WithSummary("Delete the VM and its disks.");
+            .AnswersJob().WithSummary("Shut down (ACPI), forced off after the configured timeout.");
+        vms.MapPost("/{id}/force-off", (string id, HttpContext context, MachineService machines) => Act(id, JobKinds.ForceOff, context, machines)).AnswersJob().WithSummary("Power off at once (admins).");
+        vms.MapPost("/{id}/reboot", (string id, HttpContext context, MachineService machines) => Act(id, JobKinds.Reboot, context, machines)).AnswersJob().WithSummary("Reboot.");
+        vms.MapDelete("/{id}", (string id, HttpContext context, MachineService machines) => Act(id, JobKinds.Delete, context, machines)).AnswersJob().WithSummary("Delete the VM and its disks.");
         vms.MapPost("/{id}/extend", (string id, ExtendLeaseRequest request, HttpContext context, MachineService machines) =>
                 Guarded(id, context, machines, machine => Results.Ok(machines.Extend(Caller.From(context), machine, request))))
-            .WithSummary("Extend the lease to one of the template's lifetimes from now.");
+            .Produces<MachineView>().ProducesProblem(StatusCodes.Status409Conflict).WithSummary("Extend the lease to one of the template's lifetimes from now.");
         vms.MapGet("/{id}/log", (string id, HttpContext context, MachineService machines) =>
                 Guarded(id, context, machines, machine => Results.Text(machines.Log(machine), "text/plain; charset=utf-8")))
-            .WithSummary("The output of every operation on this VM.");
+            .Produces<string>(contentType: "text/plain").WithSummary("The output of every operation on this VM.");
         vms.MapGet("/{id}/credentials", (string id, HttpContext context, MachineService machines) =>
                 Guarded(id, context, machines, machine => Caller.From(context).IsOwner(machine)
                     ? Results.Ok(machines.CredentialsOf(Caller.From(context), machine))
                     : Results.Problem(title: "Only the VM's owner can see its password", statusCode: StatusCodes.Status403Forbidden)))
-            .WithSummary("The generated login of the VM (owner only).");
+            .Produces<Credentials>().WithSummary("The generated login of the VM (owner only).");
 
         var admin = endpoints.MapGroup("/api/admin").RequireAuthorization(Policies.Admin).WithTags("Admin");
         admin.MapGet("/jobs", (MachineStore store, int? limit) => TypedResults.Ok(store.RecentJobs(Math.Clamp(limit ?? 100, 1, 1000)).Select(JobView.From)))
@@ -56,7 +58,7 @@ public static class MachineEndpoints
                 store.FindJob(id) is { } job && machines.FindVisibleIncludingDeleted(Caller.From(context), job.MachineId)
                     ? Results.Ok(JobView.From(job))
                     : NotFound())
-            .RequireAuthorization(Policies.Student).WithTags("Machines").WithSummary("One job's status.");
+            .Produces<JobView>().RequireAuthorization(Policies.Student).WithTags("Machines").WithSummary("One job's status.");
         return endpoints;
     }
 
@@ -80,6 +82,10 @@ public static class MachineEndpoints
             return ex.ToProblem();
         }
     }
+
+    /// <summary>For the API document: an action answers 202 with its queued job, or 409 while another runs.</summary>
+    private static RouteHandlerBuilder AnswersJob(this RouteHandlerBuilder endpoint) =>
+        endpoint.Produces<JobView>(StatusCodes.Status202Accepted).ProducesProblem(StatusCodes.Status409Conflict);
 
     private static IResult Act(string id, string kind, HttpContext context, MachineService machines) =>
         Guarded(id, context, machines, machine =>

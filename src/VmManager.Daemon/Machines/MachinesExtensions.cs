@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Options;
+using VmManager.Daemon.Hosting;
 
 namespace VmManager.Daemon.Machines;
 
@@ -22,6 +23,7 @@ public static class MachinesExtensions
         services.AddSingleton<Consoles.IConsoleTargets, MachineConsoleTargets>();
         services.AddHealthChecks().AddCheck<TemplateHealthCheck>("templates", tags: ["ready"]);
         // Order matters at start: the worker requeues interrupted jobs before the reconciler's first pass.
+        services.AddInstruments<MachineMetrics>();
         services.AddSingleton<JobWorker>();
         services.AddHostedService(provider => provider.GetRequiredService<JobWorker>());
         services.AddSingleton<Reconciler>();

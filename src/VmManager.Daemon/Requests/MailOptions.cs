@@ -7,7 +7,7 @@ public enum SmtpSecurity
 {
     None,
     StartTls,
-    /// <summary>Implicit TLS (port 465), by <see cref="ImplicitTlsSmtp"/>: System.Net.Mail cannot do it.</summary>
+    /// <summary>Implicit TLS (port 465): TLS from the first byte.</summary>
     Tls,
 }
 

@@ -1,9 +1,9 @@
 using System.Globalization;
-using System.Net.Mail;
 using System.Net.Sockets;
-using System.Security.Authentication;
-using System.Text;
+using MailKit;
+using MailKit.Security;
 using Microsoft.Extensions.Options;
+using MimeKit;
 using VmManager.Daemon.Hosting;
 
 namespace VmManager.Daemon.Requests;
@@ -20,7 +20,6 @@ public sealed class MailSender(
     SmtpMailer mailer,
     IOptions<MailOptions> options,
     IOptions<ServerOptions> server,
-    VmManagerMetrics metrics,
     BackgroundFaults faults,
     TimeProvider time,
     ILogger<MailSender> logger) : BackgroundService
@@ -36,12 +35,6 @@ public sealed class MailSender(
         server.Value.PublicOrigin is { Length: > 0 } origin ? new Uri(origin).IdnHost : System.Net.Dns.GetHostName());
 
     private readonly FaultStreak _streak = faults.Streak("mail-sender", logger);
-
-    public override Task StartAsync(CancellationToken cancellationToken)
-    {
-        metrics.ObserveMailBacklog(outbox.PendingCount);
-        return base.StartAsync(cancellationToken);
-    }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -109,28 +102,27 @@ public sealed class MailSender(
         }
     }
 
-    private MailMessage Compose(OutboxMessage message)
+    private MimeMessage Compose(OutboxMessage message)
     {
-        var mail = new MailMessage
+        var mail = new MimeMessage
         {
-            From = new MailAddress(options.Value.From),
             Subject = message.Subject,
-            SubjectEncoding = Encoding.UTF8,
-            Body = message.Body,
-            BodyEncoding = Encoding.UTF8,
-            IsBodyHtml = false,
+            Body = new TextPart("plain") { Text = message.Body },
+            MessageId = MessageIdOf(message).Trim('<', '>'),
         };
-        mail.To.Add(new MailAddress(message.ToAddress, message.ToName, Encoding.UTF8));
-        mail.Headers.Add("Message-ID", MessageIdOf(message));
+        mail.From.Add(MailboxAddress.Parse(options.Value.From));
+        mail.To.Add(new MailboxAddress(message.ToName, message.ToAddress));
         mail.Headers.Add(OutboxIdHeader, message.Id.ToString(CultureInfo.InvariantCulture));
         return mail;
     }
 
     /// <summary>A stopped relay, a refused recipient, a TLS or timeout problem; our own bugs still surface.</summary>
     private static bool IsDeliveryFailure(Exception ex) =>
-        ex is SmtpException or IOException or SocketException or AuthenticationException or OperationCanceledException or FormatException;
+        ex is CommandException or ProtocolException or MailKit.Security.AuthenticationException or SslHandshakeException
+            or IOException or SocketException or System.Security.Authentication.AuthenticationException or OperationCanceledException or ParseException;
 
-    private static string Describe(Exception ex) => ex switch
+    /// <summary>What the admin page shows: MailKit's messages (say, "Connection refused") need the context.</summary>
+    private static string Describe(Exception ex) => "Failure sending mail: " + ex switch
     {
         OperationCanceledException => "the relay did not answer in time (Mail:TimeoutSeconds)",
         _ when ex.InnerException is { } inner && inner is not AggregateException => $"{ex.Message} ({inner.Message})",

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Options;
+using VmManager.Daemon.Hosting;
 
 namespace VmManager.Daemon.Requests;
 
@@ -12,6 +13,7 @@ public static class RequestsExtensions
         services.AddOptions<RequestsOptions>().BindConfiguration(RequestsOptions.Section).ValidateOnStart();
         services.AddSingleton<IValidateOptions<RequestsOptions>, RequestsOptionsValidator>();
         services.AddSingleton<SmtpMailer>();
+        services.AddInstruments<MailMetrics>();
         services.AddSingleton<MailOutbox>();
         services.AddSingleton<MailRecipients>();
         services.AddSingleton<RequestMails>();

@@ -1,14 +1,15 @@
-using System.Net;
-using System.Net.Mail;
 using System.Net.Security;
 using System.Security.Cryptography.X509Certificates;
+using MailKit.Net.Smtp;
+using MailKit.Security;
 using Microsoft.Extensions.Options;
+using MimeKit;
 
 namespace VmManager.Daemon.Requests;
 
 /// <summary>
-/// Sends one message through the school's relay: System.Net.Mail for None and StartTls (MailKit is not
-/// available here), <see cref="ImplicitTlsSmtp"/> for Tls.
+/// Talks to the school's relay with MailKit: sends one message, or only checks the relay greets. Each
+/// connection checks the relay's certificate against Mail:CaCertificatePath itself (nothing process-wide).
 /// </summary>
 public sealed class SmtpMailer
 {
@@ -23,40 +24,56 @@ public sealed class SmtpMailer
             var authorities = new X509Certificate2Collection();
             authorities.ImportFromPemFile(caFile);
             _validate = (_, certificate, _, errors) => TrustedBy(authorities, certificate, errors);
-            if (_settings.Security == SmtpSecurity.StartTls)
-            {
-                // SmtpClient has no per-client hook: it asks this process-wide callback, which nothing else here uses.
-#pragma warning disable SYSLIB0014
-                ServicePointManager.ServerCertificateValidationCallback = _validate;
-#pragma warning restore SYSLIB0014
-            }
         }
     }
 
-    /// <summary>Trusts Mail:CaCertificatePath besides the system store; null without one.</summary>
-    public RemoteCertificateValidationCallback? CertificateValidation => _validate;
-
-    public async Task SendAsync(MailMessage message, CancellationToken cancellationToken = default)
+    public async Task SendAsync(MimeMessage message, CancellationToken cancellationToken = default)
     {
-        message.From ??= new MailAddress(_settings.From);
+        if (message.From.Count == 0)
+        {
+            message.From.Add(MailboxAddress.Parse(_settings.From));
+        }
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(TimeSpan.FromSeconds(_settings.TimeoutSeconds));
-        if (_settings.Security == SmtpSecurity.Tls)
-        {
-            await ImplicitTlsSmtp.SendAsync(_settings, message, _validate, timeout.Token).ConfigureAwait(false);
-            return;
-        }
-        using var client = new SmtpClient(_settings.Host, _settings.Port)
-        {
-            EnableSsl = _settings.Security == SmtpSecurity.StartTls,
-            DeliveryMethod = SmtpDeliveryMethod.Network,
-            Timeout = _settings.TimeoutSeconds * 1000,
-        };
+        using var client = await ConnectAsync(timeout.Token).ConfigureAwait(false);
         if (!string.IsNullOrEmpty(_settings.UserName))
         {
-            client.Credentials = new NetworkCredential(_settings.UserName, _settings.Password);
+            await client.AuthenticateAsync(_settings.UserName, _settings.Password ?? "", timeout.Token).ConfigureAwait(false);
         }
-        await client.SendMailAsync(message, timeout.Token).ConfigureAwait(false);
+        await client.SendAsync(message, timeout.Token).ConfigureAwait(false);
+        await client.DisconnectAsync(quit: true, timeout.Token).ConfigureAwait(false);
+    }
+
+    /// <summary>Connects (and, per Mail:Security, speaks TLS) until the relay's greeting, then says QUIT: no mail is sent.</summary>
+    public async Task CheckAsync(CancellationToken cancellationToken)
+    {
+        using var client = await ConnectAsync(cancellationToken).ConfigureAwait(false);
+        await client.DisconnectAsync(quit: true, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task<SmtpClient> ConnectAsync(CancellationToken cancellationToken)
+    {
+        var client = new SmtpClient { Timeout = _settings.TimeoutSeconds * 1000 };
+        if (_validate is not null)
+        {
+            client.ServerCertificateValidationCallback = _validate;
+        }
+        var security = _settings.Security switch
+        {
+            SmtpSecurity.None => SecureSocketOptions.None,
+            SmtpSecurity.StartTls => SecureSocketOptions.StartTls,
+            _ => SecureSocketOptions.SslOnConnect,
+        };
+        try
+        {
+            await client.ConnectAsync(_settings.Host!, _settings.Port, security, cancellationToken).ConfigureAwait(false);
+            return client;
+        }
+        catch
+        {
+            client.Dispose();
+            throw;
+        }
     }
 
     /// <summary>The host name must match; only the chain may end at the configured CA instead of the system store.</summary>

@@ -1,32 +1,38 @@
 using System.Globalization;
 using System.Net;
+using System.Net.Http.Headers;
 using System.Net.Http.Json;
+using System.Text.RegularExpressions;
+using Dapper;
 using Microsoft.Extensions.DependencyInjection;
-using VmManager.Daemon.Hosting;
+using VmManager.Daemon.Accounts;
+using VmManager.Daemon.Consoles;
+using VmManager.Daemon.Machines;
+using VmManager.Daemon.Storage;
 using VmManager.Daemon.Tests.Support;
 
 namespace VmManager.Daemon.Tests.Hosting;
 
-public sealed class MetricsTests
+public sealed partial class MetricsTests
 {
     [Fact]
     public async Task Metrics_EveryInstrumentWithSeries_PassesPromtoolCheck()
     {
         using var factory = new VmManagerFactory();
-        var metrics = factory.Services.GetRequiredService<VmManagerMetrics>();
-        metrics.JobFinished("create", "succeeded", TimeSpan.FromSeconds(17.5));
-        metrics.JobFinished("create", "failed", TimeSpan.FromSeconds(900));
-        metrics.JobFinished("stop", "succeeded", TimeSpan.FromSeconds(0.2));
-        metrics.LoginFailed();
+        var jobs = factory.Services.GetRequiredService<MachineMetrics>();
+        jobs.JobFinished("create", "succeeded", TimeSpan.FromSeconds(17.5));
+        jobs.JobFinished("create", "failed", TimeSpan.FromSeconds(900));
+        jobs.JobFinished("stop", "succeeded", TimeSpan.FromSeconds(0.2));
+        factory.Services.GetRequiredService<AccountMetrics>().LoginFailed();
         // A label value with every character the format must escape.
-        metrics.ObserveVms(() => [("running", 3), ("stopped", 1), ("odd \"state\" \\ with\nnewline", 1)]);
-        metrics.ObserveConsoleSessions(() => 2);
-        metrics.ObserveMailBacklog(() => 0);
+        InsertMachines(factory, ("running", 3), ("stopped", 1), ("odd \"state\" \\ with\nnewline", 1));
+        OpenConsoles(factory, 2);
+        // Nothing queued: the mail backlog is 0.
 
         var (status, body, contentType) = await ScrapeAsync(factory, IPAddress.Loopback);
 
         Assert.Equal(200, status);
-        Assert.Equal("text/plain; version=0.0.4; charset=utf-8", contentType);
+        Assert.Equal(MediaTypeHeaderValue.Parse("text/plain; version=0.0.4; charset=utf-8"), MediaTypeHeaderValue.Parse(contentType!));
         var promtool = await ExternalCommand.RunAsync("promtool", ["check", "metrics"], body);
         Assert.True(promtool.ExitCode == 0 && promtool.Output + promtool.Error == "", $"promtool: {promtool.Output}{promtool.Error}\n{body}");
         var samples = Parse(body);
@@ -41,7 +47,7 @@ public sealed class MetricsTests
     public async Task Metrics_CounterAndHistogram_MoveWhenRecorded()
     {
         using var factory = new VmManagerFactory();
-        var metrics = factory.Services.GetRequiredService<VmManagerMetrics>();
+        var metrics = factory.Services.GetRequiredService<MachineMetrics>();
         const string Created = "vmmanager_jobs_total{kind=\"create\",result=\"succeeded\"}";
 
         var before = Parse((await ScrapeAsync(factory, IPAddress.Loopback)).Body);
@@ -77,9 +83,12 @@ public sealed class MetricsTests
     public async Task Metrics_FailingCallback_OnlyItsSeriesAreMissing()
     {
         using var factory = new VmManagerFactory();
-        var metrics = factory.Services.GetRequiredService<VmManagerMetrics>();
-        metrics.ObserveVms(() => throw new InvalidOperationException("database is locked"));
-        metrics.ObserveConsoleSessions(() => 4);
+        // The VM gauge's query fails (as on a locked database); the console gauge does not.
+        using (var connection = factory.Services.GetRequiredService<Database>().Open())
+        {
+            connection.Execute("ALTER TABLE machines RENAME TO machines_away");
+        }
+        OpenConsoles(factory, 4);
 
         var (status, body, _) = await ScrapeAsync(factory, IPAddress.Loopback);
 
@@ -122,7 +131,8 @@ public sealed class MetricsTests
         var outside = await client.SendAsync(forwarded);
 
         Assert.Equal(HttpStatusCode.OK, direct.StatusCode);
-        Assert.Contains("# TYPE vmmanager_jobs_total counter", await direct.Content.ReadAsStringAsync());
+        // A gauge with a value from the start (a counter shows once something counted).
+        Assert.Contains("# TYPE vmmanager_mail_backlog gauge", await direct.Content.ReadAsStringAsync());
         Assert.Equal(HttpStatusCode.NotFound, outside.StatusCode);
         daemon.Terminate();
         Assert.Equal(0, await daemon.WaitForExitAsync(TimeSpan.FromSeconds(30)));
@@ -160,10 +170,45 @@ public sealed class MetricsTests
         return (context.Response.StatusCode, await reader.ReadToEndAsync(), context.Response.ContentType);
     }
 
-    /// <summary>Samples by their exact "name{labels}" text; promtool checks the syntax itself.</summary>
+    /// <summary>
+    /// Samples by their exact "name{labels}" text, without the otel_scope_name label every series carries
+    /// and without the timestamp; promtool checks the syntax itself.
+    /// </summary>
     private static Dictionary<string, double> Parse(string body) =>
         body.Split('\n', StringSplitOptions.RemoveEmptyEntries)
             .Where(line => !line.StartsWith('#'))
-            .Select(line => (Series: line[..line.LastIndexOf(' ')], Value: line[(line.LastIndexOf(' ') + 1)..]))
+            .Select(line => (End: line.Contains('{') ? line.LastIndexOf('}') + 1 : line.IndexOf(' '), Line: line))
+            .Select(sample => (Series: ScopeLabel().Replace(sample.Line[..sample.End], "").Replace(",}", "}").Replace("{}", ""),
+                Value: sample.Line[sample.End..].Trim().Split(' ')[0]))
             .ToDictionary(sample => sample.Series, sample => double.Parse(sample.Value, CultureInfo.InvariantCulture));
+
+    [GeneratedRegex("otel_scope_name=\"[^\"]*\",?")]
+    private static partial Regex ScopeLabel();
+
+    private static void InsertMachines(VmManagerFactory factory, params (string State, int Count)[] states)
+    {
+        using var connection = factory.Services.GetRequiredService<Database>().Open();
+        foreach (var (state, count) in states)
+        {
+            for (var i = 0; i < count; i++)
+            {
+                var id = Guid.NewGuid().ToString("N");
+                connection.Execute(
+                    """
+                    INSERT INTO machines (id, owner, name, template_id, cpus, memory_mib, disk_gib, state, domain_name, folder,
+                        login_user, password_protected, created_at, expires_at)
+                    VALUES (@id, 'etudiant', @id, 'tiny', 1, 256, 1, @state, @id, @id, 'vagrant', 'x', '2026-01-01T00:00:00Z', '2099-01-01T00:00:00Z')
+                    """, new { id, state });
+            }
+        }
+    }
+
+    private static void OpenConsoles(VmManagerFactory factory, int count)
+    {
+        var sessions = factory.Services.GetRequiredService<ConsoleSessions>();
+        for (var i = 0; i < count; i++)
+        {
+            Assert.NotNull(sessions.TryOpen($"user{i}", $"vm{i}", 5900 + i, viewOnly: false).Session);
+        }
+    }
 }

@@ -84,7 +84,8 @@ public sealed class MailOutboxFaultTests(RigFixture rig)
             request.Connection.RemoteIpAddress = IPAddress.Loopback;
         });
         using var reader = new StreamReader(context.Response.Body);
-        var line = (await reader.ReadToEndAsync()).Split('\n').Single(sample => sample.StartsWith("vmmanager_mail_backlog ", StringComparison.Ordinal));
-        return double.Parse(line.Split(' ')[1], CultureInfo.InvariantCulture);
+        // vmmanager_mail_backlog{otel_scope_name="VmManager"} 6 1733333333333
+        var line = (await reader.ReadToEndAsync()).Split('\n').Single(sample => sample.StartsWith("vmmanager_mail_backlog{", StringComparison.Ordinal));
+        return double.Parse(line[(line.IndexOf('}') + 1)..].Trim().Split(' ')[0], CultureInfo.InvariantCulture);
     }
 }

@@ -1,10 +1,11 @@
-using System.Net.Mail;
+using System.Security.Authentication;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
-using System.Security.Authentication;
+using SslHandshakeException = MailKit.Security.SslHandshakeException;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;
+using MimeKit;
 using VmManager.Daemon.Requests;
 using VmManager.Daemon.Tests.Support;
 
@@ -58,14 +59,14 @@ public sealed class SmtpMailerTests(RigFixture rig)
         var marker = Guid.NewGuid().ToString("N");
         using var message = Message($"STARTTLS refused {marker}");
 
-        var error = await Assert.ThrowsAsync<SmtpException>(() => new SmtpMailer(Options.Create(settings)).SendAsync(message));
+        var error = await Assert.ThrowsAsync<SslHandshakeException>(() => new SmtpMailer(Options.Create(settings)).SendAsync(message));
 
         Assert.IsType<AuthenticationException>(error.InnerException);
         Assert.DoesNotContain(MailSink.All(rig), mail => mail.Subject.Contains(marker, StringComparison.Ordinal));
     }
 
     [Fact]
-    public async Task SendAsync_ImplicitTls_DeliversTheSameMessageAsSystemNetMail()
+    public async Task SendAsync_ImplicitTls_DeliversTheMessageAndTheHealthCheckPasses()
     {
         using var sink = new SmtpsSink(rig);
         var settings = Settings();
@@ -75,14 +76,15 @@ public sealed class SmtpMailerTests(RigFixture rig)
         var marker = Guid.NewGuid().ToString("N");
         // The sink speaks only TLS on this port: a delivery proves the dialogue ran inside it.
         using var message = Message($"Implicit TLS – été {marker}");
-        message.Body = "Ligne 1\n.\n..deux points\nFin é";
-        message.Headers.Add("Message-ID", $"<outbox-1.{marker}@vm-manager.school.test>");
+        // Ends with a line break, as SMTP ends every line of DATA; the dots show the dot-stuffing round trip.
+        message.Body = new TextPart("plain") { Text = "Ligne 1\n.\n..deux points\nFin é\n" };
+        message.MessageId = $"outbox-1.{marker}@vm-manager.school.test";
 
         await new SmtpMailer(Options.Create(settings)).SendAsync(message);
 
         var received = Assert.Single(MailSink.AllIn(sink.Maildir));
         Assert.Equal($"Implicit TLS – été {marker}", received.Subject);
-        Assert.Equal("Ligne 1\n.\n..deux points\nFin é", received.Body);
+        Assert.Equal("Ligne 1\n.\n..deux points\nFin é\n", received.Body);
         Assert.Contains("Tom Lefèvre", received.To);
         Assert.Equal($"<outbox-1.{marker}@vm-manager.school.test>", RequestsApi.Header(received, "Message-ID"));
         Assert.DoesNotContain("X-Sender", received.Raw);
@@ -99,7 +101,9 @@ public sealed class SmtpMailerTests(RigFixture rig)
         settings.Security = SmtpSecurity.Tls;
         using var message = Message("untrusted");
 
-        await Assert.ThrowsAsync<AuthenticationException>(() => new SmtpMailer(Options.Create(settings)).SendAsync(message));
+        var error = await Assert.ThrowsAsync<SslHandshakeException>(() => new SmtpMailer(Options.Create(settings)).SendAsync(message));
+
+        Assert.IsType<AuthenticationException>(error.InnerException);
 
         Assert.Empty(MailSink.AllIn(sink.Maildir));
     }
@@ -120,7 +124,7 @@ public sealed class SmtpMailerTests(RigFixture rig)
         await new SmtpMailer(Options.Create(settings)).SendAsync(message);
         settings.Password = "wrong-Sésame";
         using var refused = Message("wrong password");
-        var error = await Assert.ThrowsAsync<SmtpException>(() => new SmtpMailer(Options.Create(settings)).SendAsync(refused));
+        var error = await Assert.ThrowsAsync<MailKit.Security.AuthenticationException>(() => new SmtpMailer(Options.Create(settings)).SendAsync(refused));
 
         Assert.Equal($"AUTH {marker}", Assert.Single(MailSink.AllIn(sink.Maildir)).Subject);
         Assert.Contains("535", error.Message);
@@ -134,10 +138,10 @@ public sealed class SmtpMailerTests(RigFixture rig)
         return options;
     }
 
-    private static MailMessage Message(string subject)
+    private static MimeMessage Message(string subject)
     {
-        var message = new MailMessage { Subject = subject, Body = "Aurélie a demandé 2 vCPU ; ça marche ?" };
-        message.To.Add(new MailAddress("tom@school.test", "Tom Lefèvre"));
+        var message = new MimeMessage { Subject = subject, Body = new TextPart("plain") { Text = "Aurélie a demandé 2 vCPU ; ça marche ?" } };
+        message.To.Add(new MailboxAddress("Tom Lefèvre", "tom@school.test"));
         return message;
     }
 }

@@ -60,7 +60,8 @@ public static class MailSink
             {
                 if (last is not null)
                 {
-                    headers[last] += line.TrimStart();
+                    // Unfolding removes the line break only (RFC 5322 2.2.3): the white space stays.
+                    headers[last] += line;
                 }
             }
             else if (line.Split(':', 2) is [var name, var value])
@@ -72,9 +73,12 @@ public static class MailSink
         return headers;
     }
 
-    /// <summary>RFC 2047 encoded words, as System.Net.Mail writes them for non-ASCII subjects and names.</summary>
+    /// <summary>
+    /// RFC 2047 encoded words, as MailKit writes them for non-ASCII subjects and names: white space between
+    /// two encoded words is dropped, white space next to plain words is kept.
+    /// </summary>
     private static string DecodeWords(string value) =>
-        System.Text.RegularExpressions.Regex.Replace(value, @"=\?([^?]+)\?([BbQq])\?([^?]*)\?=\s*", match =>
+        System.Text.RegularExpressions.Regex.Replace(value, @"=\?([^?]+)\?([BbQq])\?([^?]*)\?=(\s+(?==\?))?", match =>
         {
             var encoding = Encoding.GetEncoding(match.Groups[1].Value);
             var text = match.Groups[3].Value;
