@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Options;
+using VmManager.Daemon.Hosting;
 using VmManager.Daemon.Hypervisor;
 
 namespace VmManager.Daemon.Machines;
