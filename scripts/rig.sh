@@ -391,6 +391,7 @@ seed_ldif() {
   person alice 'Alice-Pw1' Alice 'Dupré' alice@school.test 10001 student
   person bob 'Bob-Pw2!é' Bob Martin bob@school.test 10002 student
   person 'élodie' 'Élodie-Pw5' 'Élodie' 'Fauré' elodie@school.test 10003 student
+  person zoe 'Été-2026-Élodie' 'Zoé' 'Garnier' zoe@school.test 10004 student   # accents in the password, in no group
   person tom 'Tom-Pw3' Tom 'Lefèvre' tom@school.test 10101 teacher
   person ada 'Ada-Pw4' Ada Roux ada@school.test 10201 admin
   group_of_names students alice bob 'élodie'
@@ -454,7 +455,7 @@ verify_ldap() { # what VmManager relies on. Seed-dependent checks only warn unle
   check "ldaps" env LDAPTLS_CACERT="$ca" ldapwhoami -x -H "$LDAPS_URL" -D "$SVC_DN" -w "$SVC_PW"
   while IFS='|' read -r u pw; do
     seed_check "bind $u" run ldapwhoami -x -H "$LDAP_URL" -D "uid=$u,$PEOPLE_DN" -w "$pw"
-  done <<< $'alice|Alice-Pw1\nbob|Bob-Pw2!é\nélodie|Élodie-Pw5\ntom|Tom-Pw3\nada|Ada-Pw4'
+  done <<< $'alice|Alice-Pw1\nbob|Bob-Pw2!é\nélodie|Élodie-Pw5\nzoe|Été-2026-Élodie\ntom|Tom-Pw3\nada|Ada-Pw4'
   seed_check "wrong password refused" refused ldapwhoami -x -H "$LDAP_URL" -D "uid=alice,$PEOPLE_DN" -w wrong
   run ldapsearch -x -LLL -H "$LDAP_URL" -D "$SVC_DN" -w "$SVC_PW" -b "$PEOPLE_DN" '(uid=élodie)' cn || true
   seed_check "search (uid=élodie)" has "dn:: "

@@ -22,6 +22,12 @@ public sealed class AccountsOptions
     public int MaxFailedLoginsPerAddress { get; set; } = 30;
 
     public int FailedLoginWindowSeconds { get; set; } = 60;
+
+    /// <summary>
+    /// Reaching a limit blocks that account and address (or that address) for the window, then twice as long at
+    /// each new block, up to this; it is forgotten after this long without a failure.
+    /// </summary>
+    public int MaxFailedLoginDelaySeconds { get; set; } = 900;
 }
 
 public sealed class AccountsOptionsValidator : IValidateOptions<AccountsOptions>
@@ -34,6 +40,7 @@ public sealed class AccountsOptionsValidator : IValidateOptions<AccountsOptions>
             { MaxFailedLoginsPerAccount: < 1 or > 1000 } => "Accounts:MaxFailedLoginsPerAccount: must be between 1 and 1000",
             { MaxFailedLoginsPerAddress: < 1 or > 100000 } => "Accounts:MaxFailedLoginsPerAddress: must be between 1 and 100000",
             { FailedLoginWindowSeconds: < 1 or > 86400 } => "Accounts:FailedLoginWindowSeconds: must be between 1 and 86400",
+            { MaxFailedLoginDelaySeconds: < 1 or > 86400 } => "Accounts:MaxFailedLoginDelaySeconds: must be between 1 and 86400",
             _ when options.MaxFailedLoginsPerAddress < options.MaxFailedLoginsPerAccount =>
                 "Accounts:MaxFailedLoginsPerAddress: must be at least Accounts:MaxFailedLoginsPerAccount (many users share an address)",
             _ => null,

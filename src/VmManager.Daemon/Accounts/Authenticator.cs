@@ -11,18 +11,19 @@ public sealed class Authenticator(LocalAccountStore localAccounts, IOptions<Ldap
     public const int MaxUserNameLength = 256;
     public const int MaxPasswordLength = 1024;
 
-    public AuthenticatedUser? Authenticate(string userName, string password)
+    public async Task<AuthenticatedUser?> AuthenticateAsync(string userName, string password)
     {
         if (string.IsNullOrEmpty(password) || string.IsNullOrWhiteSpace(userName)
             || userName.Length > MaxUserNameLength || password.Length > MaxPasswordLength)
         {
             return null;
         }
-        var local = localAccounts.Verify(userName, password);
-        if (local is not null || !ldapOptions.Value.Enabled || localAccounts.Exists(userName))
+        // A name that is no local account goes straight to the directory, whose bind costs the same for unknown
+        // users: hashing a dummy password first only spent CPU (50 logins at 8:00 queued every request behind it).
+        if (ldapOptions.Value.Enabled && !localAccounts.Exists(userName))
         {
-            return local;
+            return await services.GetRequiredService<LdapDirectory>().AuthenticateAsync(userName, password);
         }
-        return services.GetRequiredService<LdapDirectory>().Authenticate(userName, password);
+        return localAccounts.Verify(userName, password);
     }
 }

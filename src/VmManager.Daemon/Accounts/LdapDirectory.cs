@@ -15,22 +15,25 @@ public sealed class LdapDirectory
     private static readonly Lock CaLock = new();
     private static string? _trustedCa;
     private readonly LdapOptions _options;
+    private readonly SemaphoreSlim _slots;
 
     public LdapDirectory(IOptions<LdapOptions> options)
     {
         _options = options.Value;
+        _slots = new SemaphoreSlim(_options.MaxConcurrentOperations);
         TrustCa(_options.CaCertificatePath);
+        LibLdap.SetTimeouts(TimeSpan.FromSeconds(_options.ConnectTimeoutSeconds), TimeSpan.FromSeconds(_options.OperationTimeoutSeconds));
     }
 
     /// <summary>Returns the user, or null for a wrong password or unknown user (callers must not tell them apart).</summary>
-    public AuthenticatedUser? Authenticate(string userName, string password)
+    public async Task<AuthenticatedUser?> AuthenticateAsync(string userName, string password)
     {
         if (string.IsNullOrEmpty(password) || string.IsNullOrWhiteSpace(userName))
         {
             // An empty password would be an anonymous bind, which succeeds: refuse before asking.
             return null;
         }
-        return Run(() =>
+        return await RunAsync(() =>
         {
             using var service = OpenBound(_options.BindDn!, _options.BindPassword!);
             var entry = FindUser(service, userName);
@@ -44,11 +47,11 @@ public sealed class LdapDirectory
             var groups = GroupsOf(service, entry.DistinguishedName, uid);
             return new AuthenticatedUser(uid, Attribute(entry, _options.DisplayNameAttribute) ?? uid,
                 Attribute(entry, _options.MailAttribute), RoleFrom(groups), groups);
-        });
+        }).ConfigureAwait(false);
     }
 
     /// <summary>Binds with the service account: what the readiness probe asks.</summary>
-    public void CheckServiceBind() => Run(() =>
+    public Task CheckServiceBindAsync() => RunAsync(() =>
     {
         using var connection = OpenBound(_options.BindDn!, _options.BindPassword!);
         return true;
@@ -59,7 +62,7 @@ public sealed class LdapDirectory
     /// read by their DN (a base search works on every directory; OpenLDAP's entryDN filter does not exist in
     /// Active Directory), posixGroup memberUid values are looked up under UserBaseDn.
     /// </summary>
-    public IReadOnlyList<string> MailsOfGroups(IEnumerable<string> groupNames) => Run(() =>
+    public IReadOnlyList<string> MailsOfGroups(IEnumerable<string> groupNames) => RunAsync(() =>
     {
         using var service = OpenBound(_options.BindDn!, _options.BindPassword!);
         var mails = new List<string>();
@@ -81,7 +84,7 @@ public sealed class LdapDirectory
             }
         }
         return (IReadOnlyList<string>)mails.Distinct(StringComparer.OrdinalIgnoreCase).ToList();
-    });
+    }).GetAwaiter().GetResult(); // asked by the mail worker, off any request
 
     /// <summary>A member whose entry was deleted (no referential integrity in the directory) is skipped, not an error.</summary>
     private List<string> MailsOf(LdapConnection service, SearchRequest request)
@@ -194,15 +197,28 @@ public sealed class LdapDirectory
     }
 
     /// <summary>
-    /// libldap on Linux has no connect timeout we can set, so every call gets an overall deadline:
-    /// a directory that does not answer is reported as unreachable instead of hanging the login.
+    /// libldap blocks its thread in native code, so each call runs on a thread of its own (never one of the
+    /// pool's, which serve every request) and gets an overall deadline: a directory that does not answer is
+    /// reported as unreachable instead of hanging the login. libldap's own timeouts (<see cref="LibLdap"/>) end
+    /// the call soon after; until it ends it keeps its slot, so a stalled directory holds at most
+    /// Ldap:MaxConcurrentOperations threads and further calls are refused at once.
     /// </summary>
-    private T Run<T>(Func<T> action)
+    private async Task<T> RunAsync<T>(Func<T> action)
     {
         var deadline = TimeSpan.FromSeconds(_options.ConnectTimeoutSeconds + _options.OperationTimeoutSeconds);
+        if (!_slots.Wait(0))
+        {
+            throw new DirectoryBusyException($"{_options.MaxConcurrentOperations} calls to the directory at {_options.Host}:{_options.EffectivePort} are still waiting for it", deadline);
+        }
+        var call = Task.Factory.StartNew(action, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+        _ = call.ContinueWith(ended =>
+        {
+            _slots.Release();
+            _ = ended.Exception; // observed: a call abandoned at its deadline may still fail later
+        }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
         try
         {
-            return Task.Run(action).WaitAsync(deadline).GetAwaiter().GetResult();
+            return await call.WaitAsync(deadline).ConfigureAwait(false);
         }
         catch (TimeoutException ex)
         {

@@ -5,20 +5,20 @@ namespace VmManager.Daemon.Accounts;
 
 public sealed class LdapHealthCheck(IOptions<LdapOptions> options, IServiceProvider services) : IHealthCheck
 {
-    public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+    public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
         if (!options.Value.Enabled)
         {
-            return Task.FromResult(HealthCheckResult.Healthy("not configured (local accounts)"));
+            return HealthCheckResult.Healthy("not configured (local accounts)");
         }
         try
         {
-            services.GetRequiredService<LdapDirectory>().CheckServiceBind();
-            return Task.FromResult(HealthCheckResult.Healthy($"{options.Value.Host}:{options.Value.EffectivePort} service bind ok"));
+            await services.GetRequiredService<LdapDirectory>().CheckServiceBindAsync();
+            return HealthCheckResult.Healthy($"{options.Value.Host}:{options.Value.EffectivePort} service bind ok");
         }
         catch (DirectoryUnavailableException ex)
         {
-            return Task.FromResult(HealthCheckResult.Unhealthy(ex.Message));
+            return HealthCheckResult.Unhealthy(ex.Message);
         }
     }
 }

@@ -61,6 +61,9 @@ public sealed class LdapOptions
 
     public int OperationTimeoutSeconds { get; set; } = 10;
 
+    /// <summary>Calls to the directory at a time; when a stalled directory holds them all, logins get 503 at once.</summary>
+    public int MaxConcurrentOperations { get; set; } = 8;
+
     public int EffectivePort => Port > 0 ? Port : Security == LdapSecurity.Ldaps ? 636 : 389;
 }
 
@@ -82,6 +85,7 @@ public sealed class LdapOptionsValidator : IValidateOptions<LdapOptions>
             { GroupBaseDn: "" } => "Ldap:GroupBaseDn: is required when Ldap:Enabled is true",
             { ConnectTimeoutSeconds: < 1 or > 120 } => "Ldap:ConnectTimeoutSeconds: must be between 1 and 120",
             { OperationTimeoutSeconds: < 1 or > 300 } => "Ldap:OperationTimeoutSeconds: must be between 1 and 300",
+            { MaxConcurrentOperations: < 1 or > 256 } => "Ldap:MaxConcurrentOperations: must be between 1 and 256",
             _ when !options.UserFilter.Contains("{0}", StringComparison.Ordinal) => "Ldap:UserFilter: must contain {0} where the user name goes",
             { CaCertificatePath: { Length: > 0 } ca } when !File.Exists(ca) => $"Ldap:CaCertificatePath: '{ca}' does not exist",
             _ => null,

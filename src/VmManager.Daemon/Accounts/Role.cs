@@ -11,4 +11,11 @@ public enum Role
 public sealed record AuthenticatedUser(string UserName, string DisplayName, string? Email, Role Role, IReadOnlyList<string> Groups);
 
 /// <summary>The directory could not be asked at all: the login page says so instead of "wrong password".</summary>
-public sealed class DirectoryUnavailableException(string message, Exception? inner = null) : Exception(message, inner);
+public class DirectoryUnavailableException(string message, Exception? inner = null) : Exception(message, inner);
+
+/// <summary>Too many calls are already waiting for the directory: refused at once rather than queued behind them.</summary>
+public sealed class DirectoryBusyException(string message, TimeSpan retryAfter) : DirectoryUnavailableException(message)
+{
+    /// <summary>By then every call now waiting has reached its deadline.</summary>
+    public TimeSpan RetryAfter { get; } = retryAfter;
+}

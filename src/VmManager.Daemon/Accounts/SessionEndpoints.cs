@@ -61,8 +61,8 @@ public static class SessionEndpoints
         var account = LoginThrottle.AccountKey(userName);
         var logger = loggers.CreateLogger(typeof(SessionEndpoints).FullName!);
 
-        using var gate = await throttle.EnterAsync(account, context.RequestAborted);
-        if (throttle.RetryAfter(account, address) is { } wait)
+        using var attempt = throttle.Begin(account, address);
+        if (attempt.RetryAfter is { } wait)
         {
             var seconds = context.Response.SetRetryAfter(wait);
             if (throttle.ShouldReport(account, address))
@@ -78,7 +78,15 @@ public static class SessionEndpoints
         AuthenticatedUser? user;
         try
         {
-            user = authenticator.Authenticate(userName, request.Password!);
+            user = await authenticator.AuthenticateAsync(userName, request.Password!);
+        }
+        catch (DirectoryBusyException ex)
+        {
+            logger.LogWarning("Login of {UserName} refused: {Problem}", userName, ex.Message);
+            var seconds = context.Response.SetRetryAfter(ex.RetryAfter);
+            return TypedResults.Problem(title: "The school directory is busy", detail: $"Try again in {seconds} s.",
+                statusCode: StatusCodes.Status503ServiceUnavailable, type: "directory-busy",
+                extensions: new Dictionary<string, object?> { ["retryAfterSeconds"] = seconds });
         }
         catch (DirectoryUnavailableException ex)
         {
@@ -90,10 +98,11 @@ public static class SessionEndpoints
         if (user is null)
         {
             metrics.LoginFailed();
-            throttle.RecordFailure(account, address);
+            attempt.Failed();
             audit.Record(userName, AuditActions.Login, null, AuditOutcomes.Failure, "wrong user name or password", address);
             return TypedResults.Problem(title: "Wrong user name or password", statusCode: StatusCodes.Status401Unauthorized, type: "invalid-credentials");
         }
+        attempt.Succeeded();
 
         var sessionId = sessions.Create(user, address);
         var identity = new ClaimsIdentity(

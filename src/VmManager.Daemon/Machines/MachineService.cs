@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Options;
 using VmManager.Daemon.Accounts;
+using VmManager.Daemon.Hypervisor;
 
 namespace VmManager.Daemon.Machines;
 
@@ -84,7 +85,8 @@ public sealed class MachineService(
             State = MachineStates.Creating,
             DomainName = naming.DomainNameFor(id),
             Folder = Path.Combine(Path.GetFullPath(options.Value.VmRoot), MachineNames.UserFolder(caller.UserName), id),
-            LoginUser = template.Os == OsFamily.Windows ? caller.UserName : template.LoginUser,
+            // The Windows provisioner creates the shortened account name, which is the one the owner types.
+            LoginUser = template.Os == OsFamily.Windows ? VagrantfileRenderer.WindowsAccountName(caller.UserName) : template.LoginUser,
             PasswordProtected = vault.Protect(CredentialVault.GeneratePassword()),
             CreatedAt = now,
             ExpiresAt = now.AddHours(lifetime),

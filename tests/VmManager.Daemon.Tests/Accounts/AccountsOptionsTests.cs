@@ -10,6 +10,7 @@ public sealed class AccountsOptionsTests
     [InlineData("MaxFailedLoginsPerAccount", 0, "Accounts:MaxFailedLoginsPerAccount:")]
     [InlineData("MaxFailedLoginsPerAddress", 2, "Accounts:MaxFailedLoginsPerAddress: must be at least")]
     [InlineData("FailedLoginWindowSeconds", 0, "Accounts:FailedLoginWindowSeconds:")]
+    [InlineData("MaxFailedLoginDelaySeconds", 0, "Accounts:MaxFailedLoginDelaySeconds:")]
     public void Validate_OutOfRange_FailsNamingTheKey(string property, int value, string message)
     {
         var options = new AccountsOptions();

@@ -9,15 +9,15 @@ namespace VmManager.Daemon.Tests.Accounts;
 public sealed class LdapDirectoryTests(RigFixture rig)
 {
     [Fact]
-    public void CheckServiceBind_RealSlapd_Succeeds()
+    public async Task CheckServiceBind_RealSlapd_Succeeds()
     {
-        Directory(rig).CheckServiceBind();
+        await Directory(rig).CheckServiceBindAsync();
     }
 
     [Fact]
-    public void Authenticate_StudentWithRightPassword_ReturnsStudent()
+    public async Task Authenticate_StudentWithRightPassword_ReturnsStudent()
     {
-        var user = Directory(rig).Authenticate("alice", "Alice-Pw1");
+        var user = await Directory(rig).AuthenticateAsync("alice", "Alice-Pw1");
 
         Assert.NotNull(user);
         Assert.Equal("alice", user.UserName);
@@ -26,18 +26,22 @@ public sealed class LdapDirectoryTests(RigFixture rig)
     }
 
     [Fact]
-    public void Authenticate_WrongPassword_ReturnsNull()
+    public async Task Authenticate_WrongPassword_ReturnsNull()
     {
-        Assert.Null(Directory(rig).Authenticate("alice", "wrong"));
+        Assert.Null(await Directory(rig).AuthenticateAsync("alice", "wrong"));
     }
 
     /// <summary>slapd refuses StartTLS now and then while it finishes the previous operation: ~10% of logins without a retry.</summary>
     [Fact]
-    public void Authenticate_TwoHundredStartTlsLogins_AllSucceed()
+    public async Task Authenticate_TwoHundredStartTlsLogins_AllSucceed()
     {
         var directory = Directory(rig);
 
-        var users = Enumerable.Range(0, 200).Select(_ => directory.Authenticate("alice", "Alice-Pw1")).ToList();
+        var users = new List<AuthenticatedUser?>();
+        for (var login = 0; login < 200; login++)
+        {
+            users.Add(await directory.AuthenticateAsync("alice", "Alice-Pw1"));
+        }
 
         Assert.All(users, user => Assert.Equal("alice", user?.UserName));
     }

@@ -2,12 +2,13 @@ using System.Net;
 using System.Net.Http.Json;
 using Microsoft.Extensions.Logging;
 using VmManager.Daemon.Accounts;
+using VmManager.Daemon.Tests.Support;
 
 namespace VmManager.Daemon.Tests.Accounts;
 
 /// <summary>
-/// Failed-login throttling with the demo's local accounts. System.Threading.RateLimiting's limiters have no
-/// TimeProvider, so the test that waits for the window to pass configures a 2-second window instead of 60.
+/// Failed-login throttling with the demo's local accounts. The tests that wait for a block to pass configure a
+/// window of a second or two instead of 60.
 /// </summary>
 public sealed class LoginThrottleTests
 {
@@ -48,6 +49,63 @@ public sealed class LoginThrottleTests
         await Task.Delay(locked.Headers.RetryAfter!.Delta!.Value + TimeSpan.FromMilliseconds(500));
 
         Assert.Equal(HttpStatusCode.OK, (await client.LoginAsync("etudiant", "Etudiant-Demo1")).StatusCode);
+    }
+
+    [Theory]
+    [InlineData("enseignant", "Enseignant-Demo1", "198.51.100.20")]
+    [InlineData("admin", "Admin-Demo1", "127.0.0.1")] // the break-glass admin on the server itself (ssh -L)
+    public async Task Login_FiftyFailuresFromOneAddress_TheOwnerFromAnotherAddressGetsInAtOnce(string userName, string password, string ownerAddress)
+    {
+        using var app = new AccountsApp();
+        var attacker = app.Client("203.0.113.66");
+        var answers = new List<HttpStatusCode>();
+        for (var attempt = 1; attempt <= 50; attempt++)
+        {
+            answers.Add((await attacker.LoginAsync(userName, $"guess-{attempt}")).StatusCode);
+        }
+
+        var owner = await app.Client(ownerAddress).LoginAsync(userName, password);
+
+        Assert.Equal(5, answers.Count(status => status == HttpStatusCode.Unauthorized));
+        Assert.Equal(45, answers.Count(status => status == HttpStatusCode.TooManyRequests));
+        Assert.Equal(HttpStatusCode.OK, owner.StatusCode);
+        Assert.Equal(HttpStatusCode.TooManyRequests, (await attacker.LoginAsync(userName, password)).StatusCode);
+    }
+
+    [Fact]
+    public async Task Login_GuessingAgainAfterEachBlock_WaitsTwiceAsLongUpToTheMaximum()
+    {
+        var clock = new ManualClock();
+        using var app = new AccountsApp(new Dictionary<string, string?> { ["Accounts:MaxFailedLoginDelaySeconds"] = "200" }, clock);
+        var client = app.Client("203.0.113.67");
+        var blocks = new List<TimeSpan?>();
+        for (var block = 0; block < 3; block++)
+        {
+            for (var attempt = 1; attempt <= 5; attempt++)
+            {
+                Assert.Equal(HttpStatusCode.Unauthorized, (await client.LoginAsync("etudiant", "wrong")).StatusCode);
+            }
+            var refused = await client.LoginAsync("etudiant", "Etudiant-Demo1");
+            Assert.Equal(HttpStatusCode.TooManyRequests, refused.StatusCode);
+            blocks.Add(refused.Headers.RetryAfter?.Delta);
+            clock.Advance(refused.Headers.RetryAfter!.Delta!.Value);
+        }
+
+        Assert.Equal([TimeSpan.FromSeconds(60), TimeSpan.FromSeconds(120), TimeSpan.FromSeconds(200)], blocks);
+        Assert.Equal(HttpStatusCode.OK, (await client.LoginAsync("etudiant", "Etudiant-Demo1")).StatusCode);
+    }
+
+    [Fact]
+    public async Task Login_IPv6AddressesOfOneSlash64_ShareTheAddressLimit()
+    {
+        using var app = new AccountsApp(new Dictionary<string, string?> { ["Accounts:MaxFailedLoginsPerAddress"] = "5" });
+        for (var host = 1; host <= 5; host++)
+        {
+            Assert.Equal(HttpStatusCode.Unauthorized, (await app.Client($"2001:db8:1:2::{host:x}").LoginAsync($"user{host}", "wrong")).StatusCode);
+        }
+
+        Assert.Equal(HttpStatusCode.TooManyRequests, (await app.Client("2001:db8:1:2::99").LoginAsync("etudiant", "Etudiant-Demo1")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await app.Client("2001:db8:1:3::1").LoginAsync("etudiant", "Etudiant-Demo1")).StatusCode);
     }
 
     [Fact]
