@@ -60,6 +60,10 @@ public static partial class ConsoleEndpoints
             {
                 timeout.CancelAfter(VncConnectTimeout);
                 await vnc.ConnectAsync(IPAddress.Loopback, session!.VncPort, timeout.Token);
+                if (session.VncPassword is { } password)
+                {
+                    await VncAuthentication.AuthenticateAsync(vnc, password, timeout.Token);
+                }
             }
             var keepAlive = TimeSpan.FromSeconds(options.Value.KeepAliveSeconds);
             webSocket = await context.WebSockets.AcceptWebSocketAsync(new WebSocketAcceptContext
@@ -70,6 +74,15 @@ public static partial class ConsoleEndpoints
                 KeepAliveTimeout = keepAlive,
             });
         }
+        catch (VncAuthenticationException ex)
+        {
+            // The cached port now belongs to another VM (ours stopped and another started there), or something else listens.
+            vnc.Dispose();
+            gate.Release(session!);
+            LogAuthenticationFailed(logger, vmId, session!.VncPort, ex.Message);
+            return TypedResults.Problem(title: "The VM's console did not accept its password", detail: "The VM probably stopped; reload the page.",
+                statusCode: StatusCodes.Status502BadGateway, type: "console-authentication-failed");
+        }
         catch (Exception ex) when (ex is SocketException or OperationCanceledException or IOException or WebSocketException)
         {
             vnc.Dispose();
@@ -79,12 +92,15 @@ public static partial class ConsoleEndpoints
                 statusCode: StatusCodes.Status502BadGateway, type: "console-unreachable");
         }
         LogOpened(logger, vmId, session.UserName, session.ViewOnly, webSocket.SubProtocol ?? "(none)");
-        await bridge.RunAsync(webSocket, vnc, session);
+        await bridge.RunAsync(webSocket, vnc, session, greetBrowser: session.VncPassword is not null);
         return TypedResults.Empty;
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Console of {VmId} opened for {User} (viewOnly={ViewOnly}, subprotocol {SubProtocol})")]
     private static partial void LogOpened(ILogger logger, string vmId, string user, bool viewOnly, string subProtocol);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Console of {VmId}: VNC authentication on port {Port} failed: {Error}")]
+    private static partial void LogAuthenticationFailed(ILogger logger, string vmId, int port, string error);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Console of {VmId}: VNC port {Port} unreachable: {Error}")]
     private static partial void LogUnreachable(ILogger logger, string vmId, int port, string error);

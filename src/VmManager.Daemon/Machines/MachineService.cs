@@ -86,6 +86,7 @@ public sealed class MachineService(
             Folder = Path.Combine(Path.GetFullPath(options.Value.VmRoot), MachineNames.UserFolder(caller.UserName), id),
             LoginUser = template.Os == OsFamily.Windows ? caller.UserName : template.LoginUser,
             PasswordProtected = vault.Protect(CredentialVault.GeneratePassword()),
+            VncPasswordProtected = vault.Protect(CredentialVault.GenerateVncPassword()),
             CreatedAt = now,
             ExpiresAt = now.AddHours(lifetime),
         };
