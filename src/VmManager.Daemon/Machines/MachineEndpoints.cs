@@ -32,7 +32,7 @@ public static class MachineEndpoints
                 Guarded(id, context, machines, machine => Results.Ok(machines.Extend(Caller.From(context), machine, request))))
             .WithSummary("Extend the lease to one of the template's lifetimes from now.");
         vms.MapGet("/{id}/log", (string id, HttpContext context, MachineService machines) =>
-                Guarded(id, context, machines, machine => Results.Text(machines.Log(machine), "text/plain; charset=utf-8")))
+                Guarded(id, context, machines, machine => Results.Text(machines.Log(Caller.From(context), machine), "text/plain; charset=utf-8")))
             .WithSummary("The output of every operation on this VM.");
         vms.MapGet("/{id}/credentials", (string id, HttpContext context, MachineService machines) =>
                 Guarded(id, context, machines, machine => Caller.From(context).IsOwner(machine)
