@@ -128,6 +128,8 @@ public static class MachineEndpoints
         // An open page must not hold `systemctl stop`: the stream ends when shutdown begins (EventSource reconnects).
         var stream = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, lifetime.ApplicationStopping);
         context.Response.RegisterForDispose(stream);
+        // A reverse proxy must pass each event on at once (nginx buffers responses unless told otherwise).
+        context.Response.Headers["X-Accel-Buffering"] = "no";
         return TypedResults.ServerSentEvents(Visible(caller, events, stream.Token), "machine");
     }
 
