@@ -203,6 +203,25 @@ install_nginx_site() {
   fi
 }
 
+# The students' VMs' management network, with guests isolated from each other (<port isolated='yes'/>).
+# The definition always lands beside the config; libvirt is only touched on the real system. An existing
+# network is never redefined under running VMs: the admin is told how instead (/readyz warns meanwhile).
+install_network() {
+  install -m 0644 "$here/vagrant-libvirt-net.xml" "$etc/vagrant-libvirt-net.xml"
+  [[ $system == yes ]] && command -v virsh >/dev/null || return 0
+  local net=vagrant-libvirt
+  if ! virsh -c qemu:///system net-info "$net" >/dev/null 2>&1; then
+    say "defining the libvirt network $net (VMs isolated from each other)"
+    virsh -c qemu:///system net-define "$etc/vagrant-libvirt-net.xml" >/dev/null
+    virsh -c qemu:///system net-autostart "$net" >/dev/null
+    virsh -c qemu:///system net-start "$net" >/dev/null
+  elif [[ $(virsh -c qemu:///system net-dumpxml "$net") != *"<port isolated='yes'/>"* ]]; then
+    echo "warning: the libvirt network $net lets students' VMs reach each other. With no VM running:" \
+      "virsh net-destroy $net; virsh net-undefine $net; virsh net-define $etc/vagrant-libvirt-net.xml;" \
+      "virsh net-autostart $net; virsh net-start $net" >&2
+  fi
+}
+
 # Before anything changes: the new release must accept the current config, or the old one keeps running.
 check_config_for_upgrade() {
   [[ $system == yes && -d $app && -e $config ]] || return 0
@@ -251,6 +270,7 @@ install_all() {
   backup_database
   install_unit
   install_nginx_site
+  install_network
   swap_program
   if systemd_runs; then
     systemctl daemon-reload

@@ -237,7 +237,17 @@ ensure_pool() {
 }
 # (no `virsh ... | grep -q`: grep exits at the first match, virsh gets SIGPIPE and pipefail fails the test)
 net_active() { [[ $(virsh net-info "$NET" 2>/dev/null) =~ Active:\ +yes ]]; }
+net_isolated() { [[ $(virsh net-dumpxml "$NET" 2>/dev/null) == *"<port isolated='yes'/>"* ]]; }
 ensure_network() {
+  # A network defined before guests were isolated is redefined, but never under running guests.
+  if virsh net-info "$NET" >/dev/null 2>&1 && ! net_isolated; then
+    if [[ -n $(virsh list --name) ]]; then
+      echo "rig.sh: network $NET does not isolate guests; redefine it once no domain runs (scripts/rig.sh up virt)" >&2
+    else
+      if net_active; then virsh net-destroy "$NET" >/dev/null; fi
+      virsh net-undefine "$NET" >/dev/null
+    fi
+  fi
   virsh net-info "$NET" >/dev/null 2>&1 || virsh net-define "$SRC/xml/vagrant-libvirt-net.xml" >/dev/null
   net_active || virsh net-start "$NET" >/dev/null
 }

@@ -151,6 +151,9 @@ public sealed class BridgePath(Uri daemon, HttpClient session, string cookie) : 
         var http = new HttpClient(new HttpClientHandler { CookieContainer = cookies }) { BaseAddress = daemon };
         var response = await http.PostAsJsonAsync("/api/session", new { userName = BridgeHost.Owner, password = BridgeHost.Password });
         response.EnsureSuccessStatusCode();
+        // POST /api/consoles needs the antiforgery token, as for the UI.
+        var antiforgery = await http.GetFromJsonAsync<System.Text.Json.JsonElement>("/api/session/antiforgery");
+        http.DefaultRequestHeaders.Add("X-CSRF-TOKEN", antiforgery.GetProperty("token").GetString());
         return (http, cookies.GetCookieHeader(daemon));
     }
 

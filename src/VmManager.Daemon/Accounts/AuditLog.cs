@@ -22,6 +22,10 @@ public static class AuditActions
     public const string VmCreate = "vm.create";
     public const string VmExtend = "vm.extend";
     public const string VmCredentials = "vm.credentials";
+    public const string VmLog = "vm.log-read";
+    public const string ConsoleIssue = "console.issue";
+    public const string ConsoleOpen = "console.open";
+    public const string ConsoleClose = "console.close";
 
     /// <summary>vm.start, vm.stop, vm.force-off, vm.reboot, vm.delete.</summary>
     public static string ForJob(string jobKind) => "vm." + jobKind;

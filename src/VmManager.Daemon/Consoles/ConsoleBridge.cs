@@ -23,17 +23,32 @@ public sealed partial class ConsoleBridge(ConsoleSessions sessions, IOptions<Con
     /// <summary>RFC 6455: a close reason is at most 123 bytes of UTF-8.</summary>
     private const int MaxCloseReasonBytes = 123;
 
-    public async Task RunAsync(WebSocket webSocket, Socket vnc, ConsoleSession session)
+    /// <summary>How long the browser gets for its part of the RFB handshake when the bridge plays the server.</summary>
+    private static readonly TimeSpan GreetingTimeout = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// Runs a console until either side ends it. With <paramref name="greetBrowser"/> the bridge already
+    /// authenticated to the VNC server (which now waits for ClientInit) and plays the server's handshake towards
+    /// the browser itself, offering security type None: the browser never learns the VM's VNC password.
+    /// </summary>
+    public async Task RunAsync(WebSocket webSocket, Socket vnc, ConsoleSession session, bool greetBrowser = false)
     {
         var bufferBytes = options.Value.BufferBytes;
         var filter = session.ViewOnly ? new RfbViewOnlyFilter() : null;
         using var stopDown = new CancellationTokenSource();
         using var abort = new CancellationTokenSource();
-        var up = PumpUpAsync(webSocket, vnc, filter, bufferBytes, abort.Token);
-        var down = PumpDownAsync(webSocket, vnc, bufferBytes, stopDown.Token);
+        Task<long> up = Task.FromResult(0L), down = Task.FromResult(0L);
         var reason = "";
         try
         {
+            if (greetBrowser && await GreetBrowserAsync(webSocket, vnc, filter) is { } refused)
+            {
+                reason = refused;
+                await CloseOutputAsync(webSocket, WebSocketCloseStatus.PolicyViolation, refused);
+                return;
+            }
+            up = PumpUpAsync(webSocket, vnc, filter, bufferBytes, abort.Token);
+            down = PumpDownAsync(webSocket, vnc, bufferBytes, stopDown.Token);
             var first = await Task.WhenAny(up, down, session.CloseRequested);
             if (first == down)
             {
@@ -78,6 +93,77 @@ public sealed partial class ConsoleBridge(ConsoleSessions sessions, IOptions<Con
             sessions.Remove(session);
             LogClosed(session.VmId, session.UserName, session.ViewOnly, reason, received, sent, filter?.Dropped ?? 0,
                 (time.GetUtcNow() - session.StartedAt).TotalSeconds);
+        }
+    }
+
+    /// <summary>
+    /// The server's side of the RFB 3.8 (or 3.7) handshake up to SecurityResult, with security type None; what
+    /// the browser sends passes through the view-only filter as if it went to the VNC server, so the filter
+    /// checks it and tracks where the stream is. Returns null on success, else why the console ends.
+    /// </summary>
+    private async Task<string?> GreetBrowserAsync(WebSocket webSocket, Socket vnc, RfbViewOnlyFilter? filter)
+    {
+        const int VersionBytes = 12;
+        using var timeout = new CancellationTokenSource(GreetingTimeout, time);
+        var received = new byte[256];
+        var length = 0;
+        async Task<bool> FillAsync(int count)
+        {
+            while (length < count)
+            {
+                var result = await webSocket.ReceiveAsync(received.AsMemory(length), timeout.Token);
+                if (result.MessageType != WebSocketMessageType.Binary)
+                {
+                    return false;
+                }
+                length += result.Count;
+            }
+            return true;
+        }
+
+        try
+        {
+            await webSocket.SendAsync("RFB 003.008\n"u8.ToArray(), WebSocketMessageType.Binary, endOfMessage: true, timeout.Token);
+            if (!await FillAsync(VersionBytes))
+            {
+                return "browser closed during the handshake";
+            }
+            var version = received.AsSpan(0, VersionBytes);
+            var legacy = version.SequenceEqual("RFB 003.007\n"u8);
+            if (!legacy && !version.SequenceEqual("RFB 003.008\n"u8))
+            {
+                return "the browser does not speak RFB 3.7 or 3.8";
+            }
+            await webSocket.SendAsync(new byte[] { 1, 1 }, WebSocketMessageType.Binary, endOfMessage: true, timeout.Token);
+            if (!await FillAsync(VersionBytes + 1))
+            {
+                return "browser closed during the handshake";
+            }
+            if (received[VersionBytes] != 1)
+            {
+                return "the browser chose a security type that was not offered";
+            }
+            if (!legacy)
+            {
+                await webSocket.SendAsync(new byte[4], WebSocketMessageType.Binary, endOfMessage: true, timeout.Token);
+            }
+            // Anything the browser sent beyond its security type (its ClientInit, at most) is the VNC server's.
+            var handshake = received.AsSpan(0, length);
+            var forward = filter is null ? length : filter.Filter(handshake);
+            if (forward < 0)
+            {
+                return "the browser sent something a view-only console may not send";
+            }
+            var rest = filter is null ? handshake[(VersionBytes + 1)..] : handshake[..forward][(VersionBytes + 1)..];
+            if (!rest.IsEmpty)
+            {
+                await SendAllAsync(vnc, rest.ToArray(), timeout.Token);
+            }
+            return null;
+        }
+        catch (Exception ex) when (IsExpected(ex))
+        {
+            return $"handshake failed ({ex.GetType().Name})";
         }
     }
 

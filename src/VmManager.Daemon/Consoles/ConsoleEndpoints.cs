@@ -5,6 +5,7 @@ using System.Security.Claims;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Options;
+using VmManager.Daemon.Accounts;
 
 namespace VmManager.Daemon.Consoles;
 
@@ -18,8 +19,9 @@ public static partial class ConsoleEndpoints
 
     public static IEndpointRouteBuilder MapConsoleEndpoints(this IEndpointRouteBuilder endpoints)
     {
-        endpoints.MapPost("/api/consoles", IssueAsync).RequireAuthorization().WithTags("Consoles")
-            .WithSummary("A single-use ticket (valid seconds) to open the console of a running VM over WebSocket.");
+        // A ticket opens a screen that can be typed into: like every state-changing call, it needs the antiforgery token.
+        endpoints.MapGroup("/api/consoles").RequireAuthorization().RequireAntiforgeryToken().WithTags("Consoles")
+            .MapPost("", IssueAsync).WithSummary("A single-use ticket (valid seconds) to open the console of a running VM over WebSocket.");
         endpoints.MapGet("/console/{vmId}", ConnectAsync).RequireAuthorization().WithTags("Consoles")
             .WithSummary("WebSocket upgrade to the VM's VNC console (RFB, noVNC); needs a ticket and the same user's session.")
             .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status403Forbidden)
@@ -30,17 +32,22 @@ public static partial class ConsoleEndpoints
     }
 
     internal static async Task<Results<Ok<ConsoleTicketResponse>, ValidationProblem, ProblemHttpResult>> IssueAsync(
-        ConsoleTicketRequest request, ClaimsPrincipal principal, ConsoleGate gate,
+        ConsoleTicketRequest request, ClaimsPrincipal principal, ConsoleGate gate, AuditLog audit,
         HttpContext context, CancellationToken cancellationToken)
     {
         // The ticket is a credential for the next few seconds: no cache may keep it.
         context.Response.Headers.CacheControl = "no-store";
-        return await gate.IssueAsync(request.VmId, principal, cancellationToken);
+        var result = await gate.IssueAsync(request.VmId, principal, cancellationToken);
+        if (result.Result is Ok<ConsoleTicketResponse> { Value: { } issued })
+        {
+            audit.Record(principal.UserName(), AuditActions.ConsoleIssue, request.VmId, AuditOutcomes.Success, Mode(issued.ViewOnly), context.ClientAddress());
+        }
+        return result;
     }
 
     internal static async Task<Results<EmptyHttpResult, ProblemHttpResult>> ConnectAsync(
         string vmId, [FromQuery] string? ticket, HttpContext context, ConsoleGate gate,
-        ConsoleBridge bridge, IOptions<ConsoleOptions> options, ILoggerFactory loggers)
+        ConsoleBridge bridge, AuditLog audit, TimeProvider time, IOptions<ConsoleOptions> options, ILoggerFactory loggers)
     {
         if (!ConsoleGate.IsVmId(vmId))
         {
@@ -60,6 +67,10 @@ public static partial class ConsoleEndpoints
             {
                 timeout.CancelAfter(VncConnectTimeout);
                 await vnc.ConnectAsync(IPAddress.Loopback, session!.VncPort, timeout.Token);
+                if (session.VncPassword is { } password)
+                {
+                    await VncAuthentication.AuthenticateAsync(vnc, password, timeout.Token);
+                }
             }
             var keepAlive = TimeSpan.FromSeconds(options.Value.KeepAliveSeconds);
             webSocket = await context.WebSockets.AcceptWebSocketAsync(new WebSocketAcceptContext
@@ -70,6 +81,16 @@ public static partial class ConsoleEndpoints
                 KeepAliveTimeout = keepAlive,
             });
         }
+        catch (VncAuthenticationException ex)
+        {
+            // The cached port now belongs to another VM (ours stopped and another started there), or something else listens.
+            vnc.Dispose();
+            gate.Release(session!);
+            LogAuthenticationFailed(logger, vmId, session!.VncPort, ex.Message);
+            audit.Record(session.UserName, AuditActions.ConsoleOpen, vmId, AuditOutcomes.Failure, "VNC authentication failed", context.ClientAddress());
+            return TypedResults.Problem(title: "The VM's console did not accept its password", detail: "The VM probably stopped; reload the page.",
+                statusCode: StatusCodes.Status502BadGateway, type: "console-authentication-failed");
+        }
         catch (Exception ex) when (ex is SocketException or OperationCanceledException or IOException or WebSocketException)
         {
             vnc.Dispose();
@@ -79,12 +100,21 @@ public static partial class ConsoleEndpoints
                 statusCode: StatusCodes.Status502BadGateway, type: "console-unreachable");
         }
         LogOpened(logger, vmId, session.UserName, session.ViewOnly, webSocket.SubProtocol ?? "(none)");
-        await bridge.RunAsync(webSocket, vnc, session);
+        audit.Record(session.UserName, AuditActions.ConsoleOpen, vmId, AuditOutcomes.Success, Mode(session.ViewOnly), context.ClientAddress());
+        await bridge.RunAsync(webSocket, vnc, session, greetBrowser: session.VncPassword is not null);
+        var seconds = (long)(time.GetUtcNow() - session.StartedAt).TotalSeconds;
+        audit.Record(session.UserName, AuditActions.ConsoleClose, vmId, AuditOutcomes.Success,
+            FormattableString.Invariant($"{Mode(session.ViewOnly)}, {seconds} s"), context.ClientAddress());
         return TypedResults.Empty;
     }
 
+    private static string Mode(bool viewOnly) => viewOnly ? "view-only" : "control";
+
     [LoggerMessage(Level = LogLevel.Information, Message = "Console of {VmId} opened for {User} (viewOnly={ViewOnly}, subprotocol {SubProtocol})")]
     private static partial void LogOpened(ILogger logger, string vmId, string user, bool viewOnly, string subProtocol);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Console of {VmId}: VNC authentication on port {Port} failed: {Error}")]
+    private static partial void LogAuthenticationFailed(ILogger logger, string vmId, int port, string error);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Console of {VmId}: VNC port {Port} unreachable: {Error}")]
     private static partial void LogUnreachable(ILogger logger, string vmId, int port, string error);

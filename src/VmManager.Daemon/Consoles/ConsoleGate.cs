@@ -83,13 +83,14 @@ public sealed partial class ConsoleGate(
         {
             return Refuse(StatusCodes.Status403Forbidden, "ticket-not-yours", "This console ticket was issued to someone else", vmId, user);
         }
-        // The VM may have stopped, or restarted on another VNC port, since the ticket was issued.
+        // The VM may have stopped, or restarted on another VNC port, since the ticket was issued. The port comes
+        // from a cache, so it may even belong to another VM by now: the bridge's VNC authentication catches that.
         var target = await targets.FindRunningAsync(vmId, context.RequestAborted);
         if (target is null || target.VncPort != grant.VncPort)
         {
             return Refuse(StatusCodes.Status409Conflict, "vm-not-running", "The VM is not running (any more)", vmId, user);
         }
-        var (session, limit) = sessions.TryOpen(user, vmId, grant.VncPort, grant.ViewOnly);
+        var (session, limit) = sessions.TryOpen(user, vmId, grant.VncPort, grant.ViewOnly, target.VncPassword);
         return limit switch
         {
             SessionLimit.PerUser => Refuse(StatusCodes.Status429TooManyRequests, "too-many-consoles", "You have too many consoles open; close one first", vmId, user),

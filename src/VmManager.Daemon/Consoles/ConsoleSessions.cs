@@ -3,7 +3,7 @@ using Microsoft.Extensions.Options;
 namespace VmManager.Daemon.Consoles;
 
 /// <summary>One open console. Asking it to close lets the bridge end the WebSocket cleanly with the reason.</summary>
-public sealed class ConsoleSession(string userName, string vmId, int vncPort, bool viewOnly, DateTimeOffset startedAt)
+public sealed class ConsoleSession(string userName, string vmId, int vncPort, bool viewOnly, DateTimeOffset startedAt, string? vncPassword = null)
 {
     private readonly TaskCompletionSource<string> _closeRequested = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
@@ -16,6 +16,9 @@ public sealed class ConsoleSession(string userName, string vmId, int vncPort, bo
     public bool ViewOnly { get; } = viewOnly;
 
     public DateTimeOffset StartedAt { get; } = startedAt;
+
+    /// <summary>What the bridge answers QEMU's VNC authentication with; null: pass the screen through unauthenticated (older VMs).</summary>
+    internal string? VncPassword { get; } = vncPassword;
 
     /// <summary>Completes with the reason once the daemon wants the session gone (VM stopped, logout...).</summary>
     public Task<string> CloseRequested => _closeRequested.Task;
@@ -60,7 +63,7 @@ public sealed class ConsoleSessions(IOptions<ConsoleOptions> options, TimeProvid
     }
 
     /// <summary>Registers a session, or says which cap refuses it.</summary>
-    public (ConsoleSession? Session, SessionLimit Limit) TryOpen(string userName, string vmId, int vncPort, bool viewOnly)
+    public (ConsoleSession? Session, SessionLimit Limit) TryOpen(string userName, string vmId, int vncPort, bool viewOnly, string? vncPassword = null)
     {
         var limits = options.Value;
         lock (_lock)
@@ -73,7 +76,7 @@ public sealed class ConsoleSessions(IOptions<ConsoleOptions> options, TimeProvid
             {
                 return (null, SessionLimit.PerVm);
             }
-            var opened = new ConsoleSession(userName, vmId, vncPort, viewOnly, time.GetUtcNow());
+            var opened = new ConsoleSession(userName, vmId, vncPort, viewOnly, time.GetUtcNow(), vncPassword);
             _sessions.Add(opened);
             return (opened, SessionLimit.None);
         }

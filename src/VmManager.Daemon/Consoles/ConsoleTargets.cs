@@ -1,7 +1,18 @@
 namespace VmManager.Daemon.Consoles;
 
-/// <summary>A running VM's console: who owns it and where its VNC server listens (127.0.0.1).</summary>
-public sealed record ConsoleTarget(string VmId, string Owner, int VncPort);
+/// <summary>
+/// A running VM's console: who owns it, where its VNC server listens (127.0.0.1) and the VNC password the
+/// bridge authenticates with (null for a VM created before VNC passwords: its screen is passed through as is).
+/// </summary>
+public sealed record ConsoleTarget(string VmId, string Owner, int VncPort, string? VncPassword = null)
+{
+    /// <summary>Never print the password (records print every property by default).</summary>
+    private bool PrintMembers(System.Text.StringBuilder builder)
+    {
+        builder.Append($"VmId = {VmId}, Owner = {Owner}, VncPort = {VncPort}, VncPassword = {(VncPassword is null ? "none" : "***")}");
+        return true;
+    }
+}
 
 /// <summary>What the console feature needs to know about VMs; implemented by the Machines feature.</summary>
 public interface IConsoleTargets

@@ -14,7 +14,8 @@ public static class HypervisorExtensions
         services.AddSingleton<Vagrant>();
         services.AddHealthChecks()
             .AddCheck<LibvirtHealthCheck>("libvirt", tags: ["ready"])
-            .AddCheck<VagrantHealthCheck>("vagrant", tags: ["ready"]);
+            .AddCheck<VagrantHealthCheck>("vagrant", tags: ["ready"])
+            .AddCheck<ManagementNetworkHealthCheck>("network", tags: ["ready"]);
         return builder;
     }
 }

@@ -18,6 +18,29 @@ public sealed class LibvirtHealthCheck(Virsh virsh) : IHealthCheck
     }
 }
 
+/// <summary>Students' VMs share the management network: unless it isolates guest ports, each can reach the others.</summary>
+public sealed class ManagementNetworkHealthCheck(Virsh virsh, IOptions<HypervisorOptions> options) : IHealthCheck
+{
+    public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+    {
+        var network = options.Value.ManagementNetwork;
+        try
+        {
+            return await virsh.NetworkIsolatesGuestsAsync(network, cancellationToken) switch
+            {
+                true => HealthCheckResult.Healthy($"network {network} isolates the VMs from each other"),
+                false => HealthCheckResult.Degraded(
+                    $"network {network} lets VMs reach each other: add <port isolated='yes'/> to it (deploy/install.sh does)"),
+                null => HealthCheckResult.Unhealthy($"network {network} is not defined (Hypervisor:ManagementNetwork)"),
+            };
+        }
+        catch (Exception ex) when (ex is VirshException or CommandTimeoutException or InvalidOperationException or System.Xml.XmlException)
+        {
+            return HealthCheckResult.Unhealthy($"network {network} unreadable: {ex.Message}");
+        }
+    }
+}
+
 /// <summary>Only looks for the executable: starting Ruby costs a second, too much for a probe.</summary>
 public sealed class VagrantHealthCheck(IOptions<HypervisorOptions> options) : IHealthCheck
 {

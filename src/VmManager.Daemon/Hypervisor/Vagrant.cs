@@ -11,10 +11,17 @@ public sealed class Vagrant(ICommandRunner runner, IOptions<HypervisorOptions> o
     /// <summary>The provisioner reads the VM's password from this variable (base64, so no shell quoting issue in the guest).</summary>
     public const string PasswordVariable = "VMM_PASSWORD_B64";
 
+    /// <summary>The Vagrantfile reads the domain's VNC password (graphics_passwd) from this variable, so it is never written to disk by us.</summary>
+    public const string VncPasswordVariable = "VMM_VNC_PASSWORD";
+
     private const string StepPrefix = "==> default: ";
 
-    public Task<CommandResult> UpAsync(string folder, string password, TimeSpan timeout, Action<string>? onLine, CancellationToken cancellationToken) =>
-        runner.RunAsync(Command(["up", "--provider=libvirt", "--no-color"], folder, timeout, password), onLine, cancellationToken);
+    /// <summary>
+    /// Creates and provisions the machine. Without <paramref name="vncPassword"/> the screen has no VNC password;
+    /// a later <c>vagrant up</c> of the same machine must pass the same one, or vagrant-libvirt removes it.
+    /// </summary>
+    public Task<CommandResult> UpAsync(string folder, string password, string? vncPassword, TimeSpan timeout, Action<string>? onLine, CancellationToken cancellationToken) =>
+        runner.RunAsync(Command(["up", "--provider=libvirt", "--no-color"], folder, timeout, password, vncPassword), onLine, cancellationToken);
 
     /// <summary>Boots an existing machine without running the provisioner again.</summary>
     public Task<CommandResult> StartAsync(string folder, TimeSpan timeout, Action<string>? onLine, CancellationToken cancellationToken) =>
@@ -71,7 +78,7 @@ public sealed class Vagrant(ICommandRunner runner, IOptions<HypervisorOptions> o
         return boxes;
     }
 
-    private CommandLine Command(IReadOnlyList<string> arguments, string? folder, TimeSpan timeout, string? password = null)
+    private CommandLine Command(IReadOnlyList<string> arguments, string? folder, TimeSpan timeout, string? password = null, string? vncPassword = null)
     {
         var settings = options.Value;
         var environment = new Dictionary<string, string>
@@ -88,6 +95,10 @@ public sealed class Vagrant(ICommandRunner runner, IOptions<HypervisorOptions> o
         if (password is not null)
         {
             environment[PasswordVariable] = Convert.ToBase64String(Encoding.UTF8.GetBytes(password));
+        }
+        if (vncPassword is not null)
+        {
+            environment[VncPasswordVariable] = vncPassword;
         }
         return new CommandLine(settings.VagrantPath, arguments, timeout) { WorkingDirectory = folder, Environment = environment };
     }

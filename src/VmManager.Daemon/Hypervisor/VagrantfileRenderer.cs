@@ -117,6 +117,12 @@ public static class VagrantfileRenderer
         // (its finalize overwrites lv.graphics_autoport). Only the daemon's console bridge connects, locally.
         Line(file, 2, "lv.graphics_type = \"vnc\"");
         Line(file, 2, "lv.graphics_ip = \"127.0.0.1\"");
+        // No VNC websocket listener (vagrant-libvirt's default -1 makes libvirt open one on 5700+, without a password):
+        // an explicit nil drops the attribute from the domain XML.
+        Line(file, 2, "lv.graphics_websocket = nil");
+        // Only the console bridge knows the password (from the environment of `vagrant up`, never from this file).
+        Line(file, 2, $"vnc_password = ENV[{Str(Vagrant.VncPasswordVariable)}].to_s");
+        Line(file, 2, "lv.graphics_passwd = vnc_password unless vnc_password.empty?");
         Line(file, 2, $"lv.keymap = {Str(template.Keymap)}");
         // An absolute pointer, so the mouse follows the browser's cursor in graphical guests.
         Line(file, 2, "lv.input type: \"tablet\", bus: \"usb\"");

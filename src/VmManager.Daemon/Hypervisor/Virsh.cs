@@ -84,6 +84,20 @@ public sealed class Virsh(ICommandRunner runner, IOptions<HypervisorOptions> opt
     public async Task<IReadOnlyList<DomainStats>> AllDomainStatsAsync(CancellationToken cancellationToken = default) =>
         ParseDomainStats((await RunAsync(["domstats", "--raw", "--state", "--cpu-total", "--balloon"], cancellationToken)).Output);
 
+    /// <summary>
+    /// Whether the network isolates its guests from each other (<c>&lt;port isolated='yes'/&gt;</c>: every guest port
+    /// talks to the host only); null when the network is not defined.
+    /// </summary>
+    public async Task<bool?> NetworkIsolatesGuestsAsync(string network, CancellationToken cancellationToken = default)
+    {
+        var result = await TryRunAsync(["net-dumpxml", "--network", HypervisorNames.Require(network)], cancellationToken);
+        if (!result.Succeeded)
+        {
+            return result.Output.Contains("Network not found", StringComparison.Ordinal) ? null : throw new VirshException($"virsh net-dumpxml: {result.LastLine}");
+        }
+        return System.Xml.Linq.XDocument.Parse(result.Output).Root?.Element("port")?.Attribute("isolated")?.Value == "yes";
+    }
+
     public async Task<IReadOnlyList<string>> VolumesAsync(CancellationToken cancellationToken = default)
     {
         var result = await RunAsync(["vol-list", "--pool", options.Value.StoragePool], cancellationToken);

@@ -14,6 +14,12 @@ public sealed class CredentialVault(IDataProtectionProvider protection)
     private const string Symbols = "@%+=-_.:";
     private const int Length = 16;
 
+    /// <summary>
+    /// RFB VNC authentication keys DES with the first 8 bytes only; vagrant-libvirt pastes the value into the
+    /// domain XML unescaped, so letters and digits only (8 of 62: 47 bits, against a port only local users reach).
+    /// </summary>
+    private const int VncLength = 8;
+
     private readonly IDataProtector _protector = protection.CreateProtector("VmManager.Machines.Password.v1");
 
     public static string GeneratePassword()
@@ -29,6 +35,17 @@ public sealed class CredentialVault(IDataProtectionProvider protection)
             characters[i] = Pick(all);
         }
         RandomNumberGenerator.Shuffle(characters.AsSpan());
+        return new string(characters);
+    }
+
+    public static string GenerateVncPassword()
+    {
+        var alphabet = Upper + Lower + Digits + "01lIOo";
+        var characters = new char[VncLength];
+        for (var i = 0; i < VncLength; i++)
+        {
+            characters[i] = Pick(alphabet);
+        }
         return new string(characters);
     }
 

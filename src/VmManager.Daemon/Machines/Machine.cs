@@ -48,6 +48,9 @@ public sealed class Machine
 
     public string PasswordProtected { get; init; } = "";
 
+    /// <summary>The VNC password QEMU asks of the console bridge; null for a VM created before VNC passwords.</summary>
+    public string? VncPasswordProtected { get; init; }
+
     public DateTimeOffset CreatedAt { get; init; }
 
     public DateTimeOffset ExpiresAt { get; init; }

@@ -34,7 +34,7 @@ public static class MachineEndpoints
                 Guarded(id, context, machines, machine => Results.Ok(machines.Extend(Caller.From(context), machine, request))))
             .Produces<MachineView>().ProducesProblem(StatusCodes.Status409Conflict).WithSummary("Extend the lease to one of the template's lifetimes from now.");
         vms.MapGet("/{id}/log", (string id, HttpContext context, MachineService machines) =>
-                Guarded(id, context, machines, machine => Results.Text(machines.Log(machine), "text/plain; charset=utf-8")))
+                Guarded(id, context, machines, machine => Results.Text(machines.Log(Caller.From(context), machine), "text/plain; charset=utf-8")))
             .Produces<string>(contentType: "text/plain").WithSummary("The output of every operation on this VM.");
         vms.MapGet("/{id}/credentials", (string id, HttpContext context, MachineService machines) =>
                 Guarded(id, context, machines, machine => Caller.From(context).IsOwner(machine)
@@ -134,6 +134,8 @@ public static class MachineEndpoints
         // An open page must not hold `systemctl stop`: the stream ends when shutdown begins (EventSource reconnects).
         var stream = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, lifetime.ApplicationStopping);
         context.Response.RegisterForDispose(stream);
+        // A reverse proxy must pass each event on at once (nginx buffers responses unless told otherwise).
+        context.Response.Headers["X-Accel-Buffering"] = "no";
         return TypedResults.ServerSentEvents(Visible(caller, events, stream.Token), "machine");
     }
 

@@ -52,7 +52,8 @@ public sealed class MachineOperations(
         string? failure;
         try
         {
-            var result = await vagrant.UpAsync(machine.Folder, vault.Unprotect(machine.PasswordProtected),
+            var vncPassword = machine.VncPasswordProtected is { } vnc ? vault.Unprotect(vnc) : null;
+            var result = await vagrant.UpAsync(machine.Folder, vault.Unprotect(machine.PasswordProtected), vncPassword,
                 TimeSpan.FromSeconds(Options.CreateTimeoutSeconds), progress.Line, cancellationToken);
             failure = result.Succeeded ? null : $"vagrant up failed: {result.ErrorSummary}";
         }

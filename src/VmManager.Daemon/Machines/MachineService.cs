@@ -88,6 +88,7 @@ public sealed class MachineService(
             // The Windows provisioner creates the shortened account name, which is the one the owner types.
             LoginUser = template.Os == OsFamily.Windows ? VagrantfileRenderer.WindowsAccountName(caller.UserName) : template.LoginUser,
             PasswordProtected = vault.Protect(CredentialVault.GeneratePassword()),
+            VncPasswordProtected = vault.Protect(CredentialVault.GenerateVncPassword()),
             CreatedAt = now,
             ExpiresAt = now.AddHours(lifetime),
         };
@@ -181,8 +182,15 @@ public sealed class MachineService(
         }
     }
 
-    public string Log(Machine machine) => string.Concat(store.JobOutputs(machine.Id)
-        .Select(job => $"##### job {job.Id}: {job.Kind}\n{job.Output}\n"));
+    /// <summary>Every job's output. A teacher or admin reading someone else's (it holds their guest's boot output) is audited.</summary>
+    public string Log(Caller caller, Machine machine)
+    {
+        if (!caller.IsOwner(machine))
+        {
+            audit.Record(caller.UserName, AuditActions.VmLog, machine.Id, AuditOutcomes.Success, $"owner {machine.Owner}", caller.Address);
+        }
+        return string.Concat(store.JobOutputs(machine.Id).Select(job => $"##### job {job.Id}: {job.Kind}\n{job.Output}\n"));
+    }
 
     /// <summary>Quotas are the owner's: an admin starting a student's VM uses the student's running slots.</summary>
     private static Role OwnerRole(Caller caller, Machine machine) => caller.IsOwner(machine) ? caller.Role : Role.Student;

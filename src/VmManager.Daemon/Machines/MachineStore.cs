@@ -11,7 +11,7 @@ public sealed class MachineBusyException(string machineId) : Exception($"VM {mac
 /// <summary>SQL for machines and jobs. Everything that must be atomic happens in one short transaction.</summary>
 public sealed class MachineStore(Database database, TimeProvider time)
 {
-    private const string MachineColumns = "id, owner, name, template_id, cpus, memory_mib, disk_gib, state, domain_name, folder, login_user, password_protected, created_at, expires_at, deleted_at, last_error";
+    private const string MachineColumns = "id, owner, name, template_id, cpus, memory_mib, disk_gib, state, domain_name, folder, login_user, password_protected, vnc_password_protected, created_at, expires_at, deleted_at, last_error";
     private const string JobColumns = "id, machine_id, kind, state, requested_by, attempt, created_at, started_at, finished_at, step, error";
     private const int SqliteConstraint = 19;
 
@@ -27,7 +27,7 @@ public sealed class MachineStore(Database database, TimeProvider time)
     public T InWriteTransaction<T>(Func<IDbConnection, IDbTransaction, T> work) => database.InWriteTransaction(work);
 
     public static void InsertMachine(IDbConnection connection, IDbTransaction transaction, Machine machine) =>
-        connection.Execute($"INSERT INTO machines ({MachineColumns}) VALUES (@Id, @Owner, @Name, @TemplateId, @Cpus, @MemoryMib, @DiskGib, @State, @DomainName, @Folder, @LoginUser, @PasswordProtected, @CreatedAt, @ExpiresAt, @DeletedAt, @LastError)", machine, transaction);
+        connection.Execute($"INSERT INTO machines ({MachineColumns}) VALUES (@Id, @Owner, @Name, @TemplateId, @Cpus, @MemoryMib, @DiskGib, @State, @DomainName, @Folder, @LoginUser, @PasswordProtected, @VncPasswordProtected, @CreatedAt, @ExpiresAt, @DeletedAt, @LastError)", machine, transaction);
 
     /// <summary>Queues a job; the partial unique index refuses a second active job for the same VM.</summary>
     public Job Enqueue(IDbConnection connection, IDbTransaction transaction, string machineId, string kind, string requestedBy)

@@ -16,7 +16,7 @@ public sealed class ConsoleRigTests(RigFixture rig) : IAsyncLifetime
     {
         _domain = await TinyDomain.StartAsync(rig);
         var targets = new VirshConsoleTargets(_domain.Virsh);
-        targets.Add(VmId, _domain.Name, Student);
+        targets.Add(VmId, _domain.Name, Student, _domain.VncPassword);
         _host = new ConsoleTestHost(targets: targets);
     }
 

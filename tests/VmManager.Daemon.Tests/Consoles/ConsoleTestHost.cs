@@ -71,6 +71,7 @@ public sealed class ConsoleTestHost : IDisposable
         var http = new HttpClient(new HttpClientHandler { CookieContainer = cookies }) { BaseAddress = BaseAddress };
         var response = await http.PostAsJsonAsync("/api/session", new { userName, password = _passwords[userName] });
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        await http.AddAntiforgeryTokenAsync();
         return new ConsoleUser(userName, http, cookies);
     }
 

@@ -7,9 +7,9 @@ namespace VmManager.Daemon.Tests.Consoles;
 /// <summary>Console targets answered by libvirt itself: a VM runs when virsh says so, on the VNC port virsh reports.</summary>
 public sealed class VirshConsoleTargets(Virsh virsh) : IConsoleTargets
 {
-    private readonly ConcurrentDictionary<string, (string Domain, string Owner)> _vms = new();
+    private readonly ConcurrentDictionary<string, (string Domain, string Owner, string? VncPassword)> _vms = new();
 
-    public void Add(string vmId, string domain, string owner) => _vms[vmId] = (domain, owner);
+    public void Add(string vmId, string domain, string owner, string? vncPassword = null) => _vms[vmId] = (domain, owner, vncPassword);
 
     public async Task<ConsoleTarget?> FindRunningAsync(string vmId, CancellationToken cancellationToken)
     {
@@ -17,7 +17,7 @@ public sealed class VirshConsoleTargets(Virsh virsh) : IConsoleTargets
         {
             return null;
         }
-        return await virsh.VncPortAsync(vm.Domain, cancellationToken) is { } port ? new ConsoleTarget(vmId, vm.Owner, port) : null;
+        return await virsh.VncPortAsync(vm.Domain, cancellationToken) is { } port ? new ConsoleTarget(vmId, vm.Owner, port, vm.VncPassword) : null;
     }
 
     public Task<string?> FindOwnerAsync(string vmId, CancellationToken cancellationToken) =>

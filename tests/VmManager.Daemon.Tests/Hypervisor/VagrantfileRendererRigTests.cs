@@ -5,6 +5,7 @@ using System.Xml.Linq;
 using Microsoft.Extensions.Options;
 using VmManager.Daemon.Hypervisor;
 using VmManager.Daemon.Machines;
+using VmManager.Daemon.Tests.Consoles;
 using VmManager.Daemon.Tests.Support;
 
 namespace VmManager.Daemon.Tests.Hypervisor;
@@ -38,6 +39,7 @@ public sealed class VagrantfileRendererRigTests(RigFixture rig)
         var domain = prefix + "default";
         // Random, plus every character a shell or Ruby could misread on the way.
         var password = Convert.ToBase64String(RandomNumberGenerator.GetBytes(9)) + "$HOME`id`\\\"'#{x} é!:";
+        var vncPassword = CredentialVault.GenerateVncPassword();
         var options = Options.Create(hypervisor);
         var vagrant = new Vagrant(VagrantfileProbe.Runner, options);
         var virsh = new Virsh(VagrantfileProbe.Runner, options);
@@ -47,7 +49,7 @@ public sealed class VagrantfileRendererRigTests(RigFixture rig)
 
         try
         {
-            var up = await vagrant.UpAsync(folder.Path, password, VagrantTimeout, null, CancellationToken.None);
+            var up = await vagrant.UpAsync(folder.Path, password, vncPassword, VagrantTimeout, null, CancellationToken.None);
 
             Assert.True(up.Succeeded, up.Output);
             Assert.Contains($"Running provisioner: {VagrantfileRenderer.PasswordProvisioner}", up.Output);
@@ -65,6 +67,11 @@ public sealed class VagrantfileRendererRigTests(RigFixture rig)
             var port = await virsh.VncPortAsync(domain);
             Assert.NotNull(port);
             Assert.StartsWith("RFB ", await VirshTests.ReadGreetingAsync(port.Value));
+            // Only the console bridge reaches the screen: a VNC password, and no websocket listener (vagrant-libvirt's default).
+            Assert.Null(graphics.Attribute("websocket"));
+            var secure = XDocument.Parse(await VirshOutputAsync(hypervisor, "dumpxml", "--security-info", "--domain", domain));
+            Assert.Equal(vncPassword, secure.Descendants("graphics").Single().Attribute("passwd")?.Value);
+            await VncPasswordRigTests.AssertRefusesWithoutPasswordAsync(port.Value);
 
             // DiskGiB 1 equals the box's virtual_size: the volume keeps the box's size.
             var volume = Assert.Single(await virsh.VolumesAsync(), name => name.StartsWith(prefix, StringComparison.Ordinal));
@@ -82,6 +89,7 @@ public sealed class VagrantfileRendererRigTests(RigFixture rig)
                 var content = await File.ReadAllTextAsync(file);
                 Assert.DoesNotContain(password, content);
                 Assert.DoesNotContain(base64, content);
+                Assert.DoesNotContain(vncPassword, content);
             }
         }
         finally

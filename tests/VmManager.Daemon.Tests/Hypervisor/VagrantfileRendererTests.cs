@@ -57,6 +57,23 @@ public sealed class VagrantfileRendererTests
     }
 
     [Fact]
+    public async Task Render_AnyTemplate_NoVncWebsocketAndTheVncPasswordOnlyFromTheEnvironment()
+    {
+        using var folder = new TempDirectory();
+        var spec = Spec(LinuxTemplate(), cpus: 1, memoryMiB: 512, diskGiB: 10);
+
+        var settings = await VagrantfileProbe.RenderAndEvaluateAsync(folder, spec, Hypervisor,
+            new Dictionary<string, string> { [Vagrant.VncPasswordVariable] = "Ab3dEf7h" });
+        var withoutVariable = await VagrantfileProbe.EvaluateAsync(folder.Path);
+
+        // nil, not unset: vagrant-libvirt turns an unset value into -1, a websocket listener without a password.
+        Assert.Equal(JsonValueKind.Null, settings[Libvirt + "graphics_websocket"].ValueKind);
+        Assert.Equal("Ab3dEf7h", settings[Libvirt + "graphics_passwd"].GetString());
+        Assert.DoesNotContain("Ab3dEf7h", await File.ReadAllTextAsync(folder.File("Vagrantfile")));
+        Assert.False(withoutVariable.ContainsKey(Libvirt + "graphics_passwd"));
+    }
+
+    [Fact]
     public async Task Render_LinuxTemplate_PasswordProvisionerReadsTheVariableInTheGuest()
     {
         using var folder = new TempDirectory();

@@ -108,6 +108,23 @@ public sealed class MachineAuthorizationTests : IDisposable
     }
 
     [Fact]
+    public async Task Log_ReadByTeacherOfAStudentsVm_IsAuditedTheOwnersReadIsNot()
+    {
+        var machine = InsertOwnedVm(MachineStates.Running);
+        var owner = await _factory.LoginAsync("etudiant", "Etudiant-Demo1");
+        var teacher = await _factory.LoginAsync("enseignant", "Enseignant-Demo1");
+        var admin = await _factory.LoginAsync("admin", "Admin-Demo1");
+
+        (await owner.GetAsync($"/api/vms/{machine.Id}/log")).EnsureSuccessStatusCode();
+        (await teacher.GetAsync($"/api/vms/{machine.Id}/log")).EnsureSuccessStatusCode();
+        var audit = await admin.GetFromJsonAsync<AuditPage>($"/api/admin/audit?action={AuditActions.VmLog}");
+
+        var entry = Assert.Single(audit!.Items, item => item.Target == machine.Id);
+        Assert.Equal("enseignant", entry.Actor);
+        Assert.Contains("etudiant", entry.Detail);
+    }
+
+    [Fact]
     public async Task Credentials_KeysNoLongerMatch_Is409WithTheReasonNot500()
     {
         var machine = MachineStoreTests.Insert(_factory.Services.GetRequiredService<MachineStore>(), "etudiant", "old-keys", MachineStates.Running);

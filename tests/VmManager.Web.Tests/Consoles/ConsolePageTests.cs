@@ -102,7 +102,7 @@ public sealed class ConsolePageTests(TinyVmFixture vm) : IClassFixture<TinyVmFix
     private VirshConsoleTargets Targets()
     {
         var targets = new VirshConsoleTargets(vm.Domain.Virsh);
-        targets.Add(VmId, vm.Domain.Name, Student);
+        targets.Add(VmId, vm.Domain.Name, Student, vm.Domain.VncPassword);
         return targets;
     }
 

@@ -3,6 +3,7 @@
 import RFB from '/novnc/core/rfb.js';
 import KeyTable from '/novnc/core/input/keysym.js';
 import keysyms from '/novnc/core/input/keysymdef.js';
+import { api } from './api.js';
 import { applyLanguage, t } from './i18n.js';
 
 const $ = selector => document.querySelector(selector);
@@ -36,10 +37,9 @@ function showError(key) {
 }
 
 async function requestTicket() {
-  const response = await fetch('/api/consoles', {
-    method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ vmId }),
-  });
-  if (response.ok) return response.json();
+  // api() sends the anti-forgery token the daemon requires on every POST.
+  const response = await api('/api/consoles', { method: 'POST', body: { vmId } });
+  if (response.ok) return response.data;
   const messages = { 401: 'console.loginRequired', 404: 'console.notFound', 409: 'console.notRunning', 429: 'console.tooMany' };
   throw new Error(messages[response.status] ?? 'console.failed');
 }
