@@ -1,4 +1,5 @@
 using VmManager.Daemon.Accounts;
+using VmManager.Daemon.Classes;
 using VmManager.Daemon.Consoles;
 using VmManager.Daemon.Hosting;
 using VmManager.Daemon.Hosting.Cli;
@@ -28,6 +29,7 @@ try
     app.MapHealth();
     app.MapMetrics();
     app.MapAccounts();
+    app.MapClasses();
     app.MapMachines();
     app.MapConsoles();
     app.MapRequests();
@@ -51,6 +53,7 @@ static (WebApplicationBuilder Builder, bool Demo) CreateBuilder(string[] args)
     builder.AddStorage();
     builder.AddHypervisor();
     builder.AddAccounts();
+    builder.AddClasses();
     builder.AddMachines();
     builder.AddRequests();
     builder.AddConsoles();

@@ -1,4 +1,5 @@
 using VmManager.Daemon.Accounts;
+using VmManager.Daemon.Classes;
 using VmManager.Daemon.Hosting;
 using VmManager.Daemon.Machines;
 
@@ -8,7 +9,9 @@ namespace VmManager.Daemon.Consoles;
 /// Ends console sessions that lost their reason to exist: the VM stopped, was deleted or its lease
 /// ended (every such change is a MachineChanged event), or the user logged out.
 /// </summary>
-public sealed class ConsoleClosing(MachineEvents events, SessionRevocations revocations, ConsoleSessions sessions, VmManagerMetrics metrics)
+public sealed class ConsoleClosing(
+    MachineEvents events, SessionRevocations revocations, ConsoleSessions sessions, ClassStore classes, Visibility visibility,
+    IConsoleTargets targets, VmManagerMetrics metrics)
     : BackgroundService
 {
     /// <summary>Before the host is started: .NET 10 runs all of ExecuteAsync later, on the thread pool, and a scrape may come first.</summary>
@@ -21,6 +24,7 @@ public sealed class ConsoleClosing(MachineEvents events, SessionRevocations revo
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         revocations.Revoked += CloseUser;
+        classes.Changed += CloseUnseen;
         try
         {
             await foreach (var change in events.SubscribeAsync(stoppingToken))
@@ -38,8 +42,25 @@ public sealed class ConsoleClosing(MachineEvents events, SessionRevocations revo
         finally
         {
             revocations.Revoked -= CloseUser;
+            classes.Changed -= CloseUnseen;
         }
     }
 
     private void CloseUser(string userName) => sessions.CloseUser(userName, "logged out");
+
+    /// <summary>
+    /// Memberships changed: a teacher watching a student who left their class loses the screen. Only view-only
+    /// consoles are a teacher's on someone else's VM (owners and admins keep theirs).
+    /// </summary>
+    private void CloseUnseen()
+    {
+        foreach (var session in sessions.Snapshot().Where(session => session.ViewOnly))
+        {
+            var owner = targets.FindOwnerAsync(session.VmId, CancellationToken.None).GetAwaiter().GetResult();
+            if (owner is null || !visibility.SightOf(session.UserName, Role.Teacher).Sees(owner))
+            {
+                session.RequestClose("the VM's owner is no longer in a class you teach");
+            }
+        }
+    }
 }
