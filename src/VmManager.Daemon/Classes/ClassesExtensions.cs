@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Options;
+using VmManager.Daemon.Accounts;
 
 namespace VmManager.Daemon.Classes;
 
@@ -11,6 +12,7 @@ public static class ClassesExtensions
         services.AddSingleton<IValidateOptions<ClassesOptions>, ClassesOptionsValidator>();
         services.AddSingleton<ClassStore>();
         services.AddSingleton<Visibility>();
+        services.AddSingleton<IGroupQuotas, ClassQuotas>();
         services.AddSingleton<LdapClassReader>();
         services.AddSingleton<ClassSync>();
         services.AddHostedService(provider => provider.GetRequiredService<ClassSync>());

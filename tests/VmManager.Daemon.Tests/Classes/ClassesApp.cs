@@ -1,7 +1,9 @@
 using System.Net;
 using System.Net.Http.Json;
+using System.Net.WebSockets;
 using Microsoft.Extensions.DependencyInjection;
 using VmManager.Daemon.Classes;
+using VmManager.Daemon.Consoles;
 using VmManager.Daemon.Machines;
 using VmManager.Daemon.Tests.Consoles;
 using VmManager.Daemon.Tests.Machines;
@@ -42,7 +44,7 @@ public sealed class ClassesApp : IDisposable
         {
             all[key] = value;
         }
-        Factory = new VmManagerFactory(all, services => services.AddSingleton<Daemon.Consoles.IConsoleTargets>(Targets));
+        Factory = new VmManagerFactory(all, services => services.AddSingleton<IConsoleTargets>(Targets));
         BaseAddress = Factory.StartKestrel();
         var store = Service<ClassStore>();
         var reconciler = Service<Reconciler>();
@@ -83,6 +85,20 @@ public sealed class ClassesApp : IDisposable
             Service<CredentialVault>().Protect("Owner-Only-Pw1"));
         Targets.Run(machine.Id, owner, vncPort);
         return machine;
+    }
+
+    /// <summary>Gets a ticket and opens the VM's console as a browser would (same session, the page's Origin).</summary>
+    public async Task<ClientWebSocket> OpenConsoleAsync(ConsoleUser user, string vmId)
+    {
+        var response = await user.Http.PostAsJsonAsync("/api/consoles", new { vmId });
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var ticket = (await response.Content.ReadFromJsonAsync<ConsoleTicketResponse>())!;
+        var socket = new ClientWebSocket();
+        socket.Options.SetRequestHeader("Cookie", user.CookieHeader);
+        socket.Options.SetRequestHeader("Origin", BaseAddress.GetLeftPart(UriPartial.Authority));
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        await socket.ConnectAsync(new UriBuilder(new Uri(BaseAddress, ticket.WebSocketPath)) { Scheme = "ws" }.Uri, timeout.Token);
+        return socket;
     }
 
     public void Dispose()

@@ -1,5 +1,6 @@
 using Microsoft.Data.Sqlite;
 using VmManager.Daemon.Accounts;
+using VmManager.Daemon.Classes;
 using VmManager.Daemon.Machines;
 
 namespace VmManager.Daemon.Hosting.Cli;
@@ -15,6 +16,7 @@ public static class AdminCli
     [
         CheckConfigCommand.Command,
         .. UsersCommands.All,
+        .. ClassesCommands.All,
         .. MachineCommands.All,
         BackupCommand.Command,
     ];
