@@ -408,6 +408,31 @@ seed_ldif() {
   group_of_names teachers tom
   printf 'dn: cn=admins,%s\nobjectClass: posixGroup\ncn: admins\ngidNumber: 20000\nmemberUid: ada\n\n' "$GROUPS_DN"
   group_of_names class-1a alice bob
+  classes_ldif
+}
+CLASSES_DN=ou=classes,$BASE_DN
+classes_ldif() { # two classes for the classes tests: carla in both, dan in net through a nested group (a cycle), élodie in none
+  printf 'dn: %s\nobjectClass: organizationalUnit\nou: classes\n\n' "$CLASSES_DN"
+  person carla 'Carla-Pw6' Carla Petit carla@school.test 10004 student
+  person dan 'Dan-Pw7' Dan Moreau dan@school.test 10005 student
+  person iris 'Iris-Pw8' Iris Garnier iris@school.test 10102 teacher
+  # net: a groupOfNames whose teachers are its owner attribute; net-lab is nested in it and names it back.
+  printf 'dn: cn=net,%s\nobjectClass: groupOfNames\ncn: net\n' "$CLASSES_DN"
+  ldif_attr description 'Réseaux 2B'
+  printf 'owner: uid=tom,%s\nmember: uid=carla,%s\nmember: cn=net-lab,%s\n\n' "$PEOPLE_DN" "$PEOPLE_DN" "$GROUPS_DN"
+  printf 'dn: cn=net-lab,%s\nobjectClass: groupOfNames\ncn: net-lab\nmember: uid=dan,%s\nmember: cn=net,%s\n\n' \
+    "$GROUPS_DN" "$PEOPLE_DN" "$CLASSES_DN"
+  # sys: a posixGroup (memberUid) whose teachers are the members of the group sys-teachers.
+  printf 'dn: cn=sys,%s\nobjectClass: posixGroup\ncn: sys\ngidNumber: 20101\n' "$CLASSES_DN"
+  ldif_attr description 'Systèmes 2B'
+  printf 'memberUid: carla\n\n'
+  group_of_names sys-teachers iris
+}
+# Adds the classes entries to a directory seeded before they existed (additive; entries already there are kept).
+add_classes() {
+  slapd_pid >/dev/null || return 0
+  ldapsearch -x -LLL -H "$LDAP_URL" -D "$ADMIN_DN" -w "$ADMIN_PW" -b "$CLASSES_DN" -s base 1.1 >/dev/null 2>&1 && return 0
+  classes_ldif | ldapadd -c -x -H "$LDAP_URL" -D "$ADMIN_DN" -w "$ADMIN_PW" >> "$RIG/logs/slapd.log" 2>&1 || true
 }
 start_slapd() {
   local L=$RIG/ldap i
@@ -481,6 +506,7 @@ verify_ldap() { # what VmManager relies on. Seed-dependent checks only warn unle
 up_ldap() {
   step "ldap: tls" ensure_tls
   step "ldap: slapd" start_slapd
+  step "ldap: classes" add_classes
   step "ldap: checks" verify_ldap
 }
 

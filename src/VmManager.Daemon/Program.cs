@@ -1,4 +1,5 @@
 using VmManager.Daemon.Accounts;
+using VmManager.Daemon.Classes;
 using VmManager.Daemon.Consoles;
 using VmManager.Daemon.Hosting;
 using VmManager.Daemon.Hosting.Cli;
@@ -29,6 +30,7 @@ try
     app.MapMetrics();
     app.MapApiDocument();
     app.MapAccounts();
+    app.MapClasses();
     app.MapMachines();
     app.MapConsoles();
     app.MapRequests();
@@ -59,6 +61,7 @@ static (WebApplicationBuilder Builder, bool Demo) CreateBuilder(string[] args)
     builder.AddStorage();
     builder.AddHypervisor();
     builder.AddAccounts();
+    builder.AddClasses();
     builder.AddMachines();
     builder.AddRequests();
     builder.AddConsoles();

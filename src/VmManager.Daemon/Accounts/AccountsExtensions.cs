@@ -24,7 +24,6 @@ public static class AccountsExtensions
         services.AddSingleton<SessionStore>();
         services.AddSingleton<AuditLog>();
         services.AddSingleton<QuotaService>();
-        services.AddSingleton<UserVisibility>();
         services.AddHostedService<DemoAccounts>();
         services.AddHealthChecks().AddCheck<LdapHealthCheck>("ldap", tags: ["ready"]);
 

@@ -12,8 +12,8 @@ public sealed class AccountsOptions
     /// <summary>Seeds etudiant / enseignant / admin local accounts: for the demo only.</summary>
     public bool DemoAccounts { get; set; }
 
-    /// <summary>Teachers see every student's VMs; off, they see only their own (group mapping may come later).</summary>
-    public bool TeachersSeeAllStudents { get; set; } = true;
+    /// <summary>Teachers see every VM, as admins do; off (the default), the students of the classes they teach (Classes).</summary>
+    public bool TeachersSeeAllStudents { get; set; }
 
     /// <summary>Failed logins allowed per account within <see cref="FailedLoginWindowSeconds"/>; the next attempt gets 429.</summary>
     public int MaxFailedLoginsPerAccount { get; set; } = 5;

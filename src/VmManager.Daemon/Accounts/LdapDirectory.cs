@@ -25,6 +25,9 @@ public sealed class LdapDirectory
         LibLdap.SetTimeouts(TimeSpan.FromSeconds(_options.ConnectTimeoutSeconds), TimeSpan.FromSeconds(_options.OperationTimeoutSeconds));
     }
 
+    /// <summary>A directory user logged in: memberships are read again (Classes).</summary>
+    public event Action<string>? UserAuthenticated;
+
     /// <summary>Returns the user, or null for a wrong password or unknown user (callers must not tell them apart).</summary>
     public async Task<AuthenticatedUser?> AuthenticateAsync(string userName, string password)
     {
@@ -45,6 +48,7 @@ public sealed class LdapDirectory
             }
             var uid = Attribute(entry, _options.UserNameAttribute) ?? userName;
             var groups = GroupsOf(service, entry.DistinguishedName, uid);
+            UserAuthenticated?.Invoke(uid);
             return new AuthenticatedUser(uid, Attribute(entry, _options.DisplayNameAttribute) ?? uid,
                 Attribute(entry, _options.MailAttribute), RoleFrom(groups), groups);
         }).ConfigureAwait(false);
@@ -55,6 +59,13 @@ public sealed class LdapDirectory
     {
         using var connection = OpenBound(_options.BindDn!, _options.BindPassword!);
         return true;
+    });
+
+    /// <summary>Runs <paramref name="read"/> on a service-account connection, with the same deadline and errors as a login.</summary>
+    public T Read<T>(Func<LdapConnection, T> read) => Run(() =>
+    {
+        using var service = OpenBound(_options.BindDn!, _options.BindPassword!);
+        return read(service);
     });
 
     /// <summary>

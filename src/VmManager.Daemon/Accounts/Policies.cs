@@ -1,6 +1,4 @@
-using System.Security.Claims;
 using Microsoft.AspNetCore.Authorization;
-using Microsoft.Extensions.Options;
 
 namespace VmManager.Daemon.Accounts;
 
@@ -15,15 +13,4 @@ public static class Policies
         .AddPolicy(Student, policy => policy.RequireAuthenticatedUser().RequireRole(nameof(Role.Student), nameof(Role.Teacher), nameof(Role.Admin)))
         .AddPolicy(Teacher, policy => policy.RequireAuthenticatedUser().RequireRole(nameof(Role.Teacher), nameof(Role.Admin)))
         .AddPolicy(Admin, policy => policy.RequireAuthenticatedUser().RequireRole(nameof(Role.Admin)));
-}
-
-/// <summary>Whose VMs a user may see besides their own.</summary>
-public sealed class UserVisibility(IOptions<AccountsOptions> options)
-{
-    public bool SeesAllStudents(ClaimsPrincipal user) => user.UserRole() switch
-    {
-        Role.Admin => true,
-        Role.Teacher => options.Value.TeachersSeeAllStudents,
-        _ => false,
-    };
 }

@@ -3,7 +3,8 @@ using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace VmManager.Daemon.Accounts;
 
-public sealed record QuotaStatus(Quota Limits, Usage Usage, Quota Remaining);
+/// <summary><see cref="Sources"/>: per limit (maxVms …), where it comes from ("role", "class:ID", "admin", "request:N").</summary>
+public sealed record QuotaStatus(Quota Limits, Usage Usage, Quota Remaining, IReadOnlyDictionary<string, string>? Sources = null);
 
 /// <summary>An admin's view: <see cref="Role"/> is the one the user had at their latest login (Student if never).</summary>
 public sealed record UserQuotaStatus(string UserName, string Role, Quota Limits, Usage Usage, Quota Remaining, IReadOnlyList<QuotaOverride> Overrides);
@@ -30,8 +31,8 @@ public static class QuotaEndpoints
 
     private static Ok<QuotaStatus> Mine(ClaimsPrincipal user, QuotaService quotas)
     {
-        var (limits, usage, _) = quotas.StatusOf(user.UserName(), user.UserRole());
-        return TypedResults.Ok(new QuotaStatus(limits, usage, limits.Remaining(usage)));
+        var status = quotas.StatusOf(user.UserName(), user.UserRole());
+        return TypedResults.Ok(new QuotaStatus(status.Limits, status.Usage, status.Limits.Remaining(status.Usage), status.Sources));
     }
 
     private static Results<Ok<UserQuotaStatus>, ValidationProblem> Get(string userName, QuotaService quotas, SessionStore sessions) =>

@@ -5,9 +5,22 @@ using VmManager.Daemon.Storage;
 
 namespace VmManager.Daemon.Accounts;
 
-/// <summary>Role defaults from <see cref="QuotaOptions"/>, per-user overrides from quota_overrides, usage from machines.</summary>
-public sealed class QuotaService(Database database, IOptions<QuotaOptions> options, TimeProvider time)
+/// <summary>Limits a user gets from a group they belong to (a class), above their role's default; implemented by Classes.</summary>
+public interface IGroupQuotas
 {
+    /// <summary>Each group's limits with where they come from (e.g. "class:net-2b"); null fields grant nothing.</summary>
+    IReadOnlyList<(string Source, QuotaChange Limits)> For(IDbConnection connection, IDbTransaction? transaction, string userName);
+}
+
+/// <summary>
+/// Role defaults from <see cref="QuotaOptions"/>, raised by the user's groups (the highest wins), then per-user
+/// overrides from quota_overrides; usage from machines.
+/// </summary>
+public sealed class QuotaService(Database database, IOptions<QuotaOptions> options, TimeProvider time, IGroupQuotas? groups = null)
+{
+    /// <summary>Where a limit comes from when nothing raised or overrode it.</summary>
+    public const string RoleSource = "role";
+
     /// <summary>The source name of the override an admin sets through the API.</summary>
     public const string AdminSource = "admin";
 
@@ -16,20 +29,41 @@ public sealed class QuotaService(Database database, IOptions<QuotaOptions> optio
     {
         using var connection = database.Open();
         var overrides = ActiveOverrides(connection, null, userName);
-        return new QuotaSnapshot(Effective(role, overrides), UsageOf(connection, null, userName), overrides);
+        var (limits, sources) = Effective(role, overrides, groups?.For(connection, null, userName) ?? []);
+        return new QuotaSnapshot(limits, UsageOf(connection, null, userName), overrides) { Sources = sources };
     }
 
     public Quota EffectiveFor(IDbConnection connection, IDbTransaction? transaction, string userName, Role role) =>
-        Effective(role, ActiveOverrides(connection, transaction, userName));
+        Effective(role, ActiveOverrides(connection, transaction, userName), groups?.For(connection, transaction, userName) ?? []).Limits;
 
-    /// <summary>The role's defaults under the overrides, newest first: per field, the first override that sets it wins.</summary>
-    private Quota Effective(Role role, List<QuotaOverride> overrides)
+    /// <summary>
+    /// Per field: the first override (newest first) that sets it, else the highest of the role's default and the
+    /// user's groups' limits; with where each limit comes from ("role", "class:ID", or the override's source).
+    /// </summary>
+    private (Quota Limits, IReadOnlyDictionary<string, string> Sources) Effective(
+        Role role, List<QuotaOverride> overrides, IReadOnlyList<(string Source, QuotaChange Limits)> groupLimits)
     {
         var defaults = options.Value.For(role);
-        int Pick(Func<QuotaOverride, int?> field, int roleDefault) => overrides.Select(field).FirstOrDefault(value => value is not null) ?? roleDefault;
-        return new Quota(
-            Pick(o => o.MaxVms, defaults.MaxVms), Pick(o => o.MaxCpus, defaults.MaxCpus), Pick(o => o.MaxMemoryMiB, defaults.MaxMemoryMiB),
-            Pick(o => o.MaxDiskGiB, defaults.MaxDiskGiB), Pick(o => o.MaxRunningVms, defaults.MaxRunningVms));
+        var sources = new Dictionary<string, string>();
+        int Pick(string name, Func<QuotaOverride, int?> overridden, Func<QuotaChange, int?> granted, int roleDefault)
+        {
+            if (overrides.FirstOrDefault(o => overridden(o) is not null) is { } winner)
+            {
+                sources[name] = winner.Source;
+                return overridden(winner)!.Value;
+            }
+            var (source, value) = groupLimits.Where(g => granted(g.Limits) > roleDefault)
+                .Select(g => (g.Source, granted(g.Limits)!.Value)).DefaultIfEmpty((RoleSource, roleDefault)).MaxBy(pair => pair.Item2);
+            sources[name] = source;
+            return value;
+        }
+        var limits = new Quota(
+            Pick("maxVms", o => o.MaxVms, g => g.MaxVms, defaults.MaxVms),
+            Pick("maxCpus", o => o.MaxCpus, g => g.MaxCpus, defaults.MaxCpus),
+            Pick("maxMemoryMiB", o => o.MaxMemoryMiB, g => g.MaxMemoryMiB, defaults.MaxMemoryMiB),
+            Pick("maxDiskGiB", o => o.MaxDiskGiB, g => g.MaxDiskGiB, defaults.MaxDiskGiB),
+            Pick("maxRunningVms", o => o.MaxRunningVms, g => g.MaxRunningVms, defaults.MaxRunningVms));
+        return (limits, sources);
     }
 
     private static Usage UsageOf(IDbConnection connection, IDbTransaction? transaction, string userName)
@@ -152,6 +186,10 @@ public sealed class QuotaService(Database database, IOptions<QuotaOptions> optio
 }
 
 /// <summary>The limits an override sets; null leaves the field to older overrides or the role default.</summary>
-public sealed record QuotaSnapshot(Quota Limits, Usage Usage, IReadOnlyList<QuotaOverride> Overrides);
+public sealed record QuotaSnapshot(Quota Limits, Usage Usage, IReadOnlyList<QuotaOverride> Overrides)
+{
+    /// <summary>Per limit (maxVms …), where it comes from: "role", "class:ID", "admin" or "request:N".</summary>
+    public IReadOnlyDictionary<string, string> Sources { get; init; } = new Dictionary<string, string>();
+}
 
 public sealed record QuotaChange(int? MaxVms, int? MaxCpus, int? MaxMemoryMiB, int? MaxDiskGiB, int? MaxRunningVms);

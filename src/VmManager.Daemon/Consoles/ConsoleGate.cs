@@ -4,6 +4,7 @@ using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 using VmManager.Daemon.Accounts;
+using VmManager.Daemon.Classes;
 using VmManager.Daemon.Hosting;
 
 namespace VmManager.Daemon.Consoles;
@@ -13,7 +14,8 @@ namespace VmManager.Daemon.Consoles;
 /// admitting an upgrade request. A refused upgrade never touches the VM's VNC port.
 /// </summary>
 public sealed partial class ConsoleGate(
-    ConsoleTickets tickets, ConsoleSessions sessions, IConsoleTargets targets, IOptions<ServerOptions> server, ILogger<ConsoleGate> logger)
+    ConsoleTickets tickets, ConsoleSessions sessions, IConsoleTargets targets, Visibility visibility, IOptions<ServerOptions> server,
+    ILogger<ConsoleGate> logger)
 {
     public static bool IsVmId([NotNullWhen(true)] string? vmId) => vmId is { Length: > 0 and <= 128 } && VmIdPattern().IsMatch(vmId);
 
@@ -29,8 +31,9 @@ public sealed partial class ConsoleGate(
         }
         var user = principal.UserName();
         var role = principal.UserRole();
-        // Students only ever learn about their own VMs; teachers and admins see every VM.
-        bool MaySee(string owner) => owner == user || role >= Role.Teacher;
+        // The visibility rule: students only ever learn about their own VMs, teachers about their classes' students'.
+        var sight = visibility.SightOf(user, role);
+        bool MaySee(string owner) => owner == user || sight.Sees(owner);
 
         var target = await targets.FindRunningAsync(vmId, cancellationToken);
         if (target is null)

@@ -2,6 +2,7 @@ using System.Runtime.CompilerServices;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 using VmManager.Daemon.Accounts;
+using VmManager.Daemon.Classes;
 
 namespace VmManager.Daemon.Machines;
 
@@ -128,7 +129,7 @@ public static class MachineEndpoints
         }
     }
 
-    private static ServerSentEventsResult<MachineChanged> Events(HttpContext context, MachineEvents events, IHostApplicationLifetime lifetime)
+    private static ServerSentEventsResult<MachineChanged> Events(HttpContext context, MachineEvents events, Visibility visibility, IHostApplicationLifetime lifetime)
     {
         var caller = Caller.From(context);
         // An open page must not hold `systemctl stop`: the stream ends when shutdown begins (EventSource reconnects).
@@ -136,15 +137,17 @@ public static class MachineEndpoints
         context.Response.RegisterForDispose(stream);
         // A reverse proxy must pass each event on at once (nginx buffers responses unless told otherwise).
         context.Response.Headers["X-Accel-Buffering"] = "no";
-        return TypedResults.ServerSentEvents(Visible(caller, events, stream.Token), "machine");
+        return TypedResults.ServerSentEvents(Visible(caller, events, visibility, stream.Token), "machine");
     }
 
-    private static async IAsyncEnumerable<MachineChanged> Visible(Caller caller, MachineEvents events, [EnumeratorCancellation] CancellationToken cancellationToken)
+    /// <summary>Asks the visibility rule at each event: a student who left the teacher's class stops showing at once.</summary>
+    private static async IAsyncEnumerable<MachineChanged> Visible(Caller caller, MachineEvents events, Visibility visibility,
+        [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         await using var changes = events.SubscribeAsync(cancellationToken).GetAsyncEnumerator(cancellationToken);
         while (await NextAsync(changes))
         {
-            if (changes.Current.Owner == caller.UserName || caller.Role >= Role.Teacher)
+            if (visibility.SightOf(caller.UserName, caller.Role).Sees(changes.Current.Owner))
             {
                 yield return changes.Current;
             }

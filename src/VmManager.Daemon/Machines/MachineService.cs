@@ -46,7 +46,10 @@ public sealed class MachineService(
     public IReadOnlyList<MachineView> List(Caller caller, bool everyone)
     {
         var active = store.ActiveJobs();
-        return store.ListLive(everyone && caller.Role >= Role.Teacher ? null : caller.UserName)
+        var machines = everyone && caller.Role >= Role.Teacher
+            ? store.ListLive().Where(caller.CanSee)
+            : store.ListLive(caller.UserName);
+        return machines
             .Select(machine => View(machine, active.GetValueOrDefault(machine.Id)))
             .ToList();
     }
@@ -134,7 +137,7 @@ public sealed class MachineService(
             }
             var queued = store.Enqueue(connection, transaction, machine.Id, kind, caller.UserName);
             audit.Record(connection, transaction, caller.UserName, AuditActions.ForJob(kind), machine.Id, AuditOutcomes.Success,
-                $"{machine.Owner}/{machine.Name}", caller.Address);
+                $"{machine.Owner}/{machine.Name}{caller.AllowedBy(machine)}", caller.Address);
             if (kind == JobKinds.Delete)
             {
                 MachineStore.SetStateInTransaction(connection, transaction, machine.Id, MachineStates.Deleting);

@@ -3,6 +3,8 @@ using System.Net.Mail;
 using Dapper;
 using Microsoft.Extensions.Options;
 using VmManager.Daemon.Accounts;
+using VmManager.Daemon.Classes;
+using VmManager.Daemon.Storage;
 
 namespace VmManager.Daemon.Requests;
 
@@ -14,10 +16,10 @@ public sealed record Contact(string UserName, string DisplayName, MailRecipient?
 /// <summary>
 /// Who gets which e-mail. A user's address is the one recorded at their latest login (LDAP mail, or the
 /// local account's email), else the local account's: a user who never logged in owns no VM and asked nothing.
-/// Teachers are Requests:NotifyAddresses plus, with LDAP, the members of Ldap:TeacherGroups.
+/// A request goes to the teachers of the requester's classes (Classes), see <see cref="TeachersOf"/>.
 /// </summary>
 public sealed class MailRecipients(
-    IOptions<RequestsOptions> requests, IOptions<LdapOptions> ldap, IServiceProvider services, ILogger<MailRecipients> logger)
+    Database database, IOptions<RequestsOptions> requests, IOptions<LdapOptions> ldap, IServiceProvider services, ILogger<MailRecipients> logger)
 {
     public static Contact ContactOf(IDbConnection connection, IDbTransaction? transaction, string userName)
     {
@@ -33,25 +35,47 @@ public sealed class MailRecipients(
     }
 
     /// <summary>
-    /// Asks the directory (outside any transaction: it is a network call). A directory that does not answer
-    /// must not lose the request: the configured addresses still get it, and the log says who did not.
+    /// Who is told of <paramref name="requester"/>'s new request: Requests:NotifyAddresses, and the teachers of the
+    /// requester's classes or, for someone in no class, Requests:NoClassRecipients. Read before the request's
+    /// write transaction: "admins" may ask the directory. A directory that does not answer must not lose the
+    /// request: the other recipients still get it, and the log says who did not.
     /// </summary>
-    public IReadOnlyList<MailRecipient> Teachers()
+    public IReadOnlyList<MailRecipient> TeachersOf(string requester)
     {
         var recipients = requests.Value.NotifyAddresses.Select(address => Parse(address, null)).OfType<MailRecipient>().ToList();
-        if (ldap.Value.Enabled && requests.Value.NotifyLdapTeachers)
+        using var connection = database.Open();
+        var teachers = ClassStore.TeachersOf(connection, null, requester);
+        if (teachers.Count > 0)
+        {
+            recipients.AddRange(teachers.Select(teacher => Parse(teacher.Email, teacher.DisplayName)).OfType<MailRecipient>());
+        }
+        else
+        {
+            foreach (var entry in requests.Value.EffectiveNoClassRecipients)
+            {
+                recipients.AddRange(entry == RequestsOptions.Admins ? Admins(connection) : [Parse(entry, null)!]);
+            }
+        }
+        return recipients.DistinctBy(recipient => recipient.Address, StringComparer.OrdinalIgnoreCase).ToList();
+    }
+
+    private List<MailRecipient> Admins(IDbConnection connection)
+    {
+        var admins = connection.Query<(string DisplayName, string? Email)>("SELECT display_name, email FROM local_accounts WHERE role = 'admin'")
+            .Select(admin => Parse(admin.Email, admin.DisplayName)).OfType<MailRecipient>().ToList();
+        if (ldap.Value.Enabled)
         {
             try
             {
-                recipients.AddRange(services.GetRequiredService<LdapDirectory>().MailsOfGroups(ldap.Value.EffectiveTeacherGroups)
+                admins.AddRange(services.GetRequiredService<LdapDirectory>().MailsOfGroups(ldap.Value.EffectiveAdminGroups)
                     .Select(address => Parse(address, null)).OfType<MailRecipient>());
             }
             catch (DirectoryUnavailableException ex)
             {
-                logger.LogWarning("Teachers in LDAP not told of a request, the directory is unavailable: {Problem}", ex.Message);
+                logger.LogWarning("Admins in LDAP not told of a request from someone in no class, the directory is unavailable: {Problem}", ex.Message);
             }
         }
-        return recipients.DistinctBy(recipient => recipient.Address, StringComparer.OrdinalIgnoreCase).ToList();
+        return admins;
     }
 
     private static MailRecipient? Parse(string? address, string? name) =>

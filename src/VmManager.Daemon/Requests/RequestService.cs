@@ -42,7 +42,7 @@ public sealed class RequestService(
         var now = time.GetUtcNow();
         var request = RequestValidation.Validate(body, caller, now, options.Value);
         // The directory is asked before the write lock is taken: it is a network call.
-        var teachers = recipients.Teachers();
+        var teachers = recipients.TeachersOf(caller.UserName);
         var created = store.InWriteTransaction((connection, transaction) =>
         {
             Expire(connection, transaction, now);
@@ -77,7 +77,7 @@ public sealed class RequestService(
         {
             Expire(connection, transaction, now);
             var request = RequestStore.Find(connection, transaction, id);
-            if (request is null)
+            if (request is null || !caller.Sight.Sees(request.Requester))
             {
                 return null;
             }
@@ -96,8 +96,9 @@ public sealed class RequestService(
             }
             var status = approve ? RequestStatuses.Approved : RequestStatuses.Refused;
             RequestStore.Decide(connection, transaction, id, status, now, caller.UserName, comment);
+            var allowedBy = caller.Sight.ClassAllowing(request.Requester) is { } classId ? $" (class {classId})" : "";
             audit.Record(connection, transaction, caller.UserName, approve ? RequestAuditActions.Approve : RequestAuditActions.Refuse, Target(id),
-                AuditOutcomes.Success, $"{request.Requester}: {Describe(request)}{(comment is null ? "" : $"; comment: {comment}")}", caller.Address);
+                AuditOutcomes.Success, $"{request.Requester}: {Describe(request)}{(comment is null ? "" : $"; comment: {comment}")}{allowedBy}", caller.Address);
             var saved = RequestStore.Find(connection, transaction, id)!;
             var requester = MailRecipients.ContactOf(connection, transaction, request.Requester);
             if (requester.Mail is { } address)
@@ -119,18 +120,21 @@ public sealed class RequestService(
         return decided.ToView();
     }
 
-    /// <summary>The caller's own requests, or with <paramref name="everyone"/> (teachers, admins) everyone's.</summary>
+    /// <summary>The caller's own requests, or with <paramref name="everyone"/> every request they see (teachers: their classes').</summary>
     public IReadOnlyList<ResourceRequestView> List(Caller caller, bool everyone, string? status)
     {
         ExpireOverdue();
-        return store.List(everyone && caller.Role >= Role.Teacher ? null : caller.UserName, status).Select(request => request.ToView()).ToList();
+        var requests = everyone && caller.Role >= Role.Teacher
+            ? store.List(null, status).Where(request => caller.Sight.Sees(request.Requester))
+            : store.List(caller.UserName, status);
+        return requests.Select(request => request.ToView()).ToList();
     }
 
     /// <summary>Null when it does not exist or the caller may not see it: both answer 404.</summary>
     public ResourceRequestView? Find(Caller caller, long id)
     {
         ExpireOverdue();
-        return store.Find(id) is { } request && (caller.Role >= Role.Teacher || string.Equals(request.Requester, caller.UserName, StringComparison.OrdinalIgnoreCase))
+        return store.Find(id) is { } request && caller.Sight.Sees(request.Requester)
             ? request.ToView()
             : null;
     }

@@ -33,12 +33,19 @@ public sealed partial class RequestsOptions
 {
     public const string Section = "Requests";
 
-    /// <summary>Always told of new requests, besides the LDAP teachers (e.g. a shared teachers' mailbox).</summary>
+    /// <summary>Always told of new requests, besides the teachers of the student's classes (e.g. a shared mailbox).</summary>
     /// <remarks>No default values: the configuration binder appends to an initialised array instead of replacing it.</remarks>
     public string[] NotifyAddresses { get; set; } = [];
 
-    /// <summary>With LDAP enabled, also tell the members of Ldap:TeacherGroups who have a mail attribute.</summary>
-    public bool NotifyLdapTeachers { get; set; } = true;
+    /// <summary>
+    /// Who is told of a request from someone in no class: e-mail addresses and/or "admins" (local admins with an
+    /// address and, with LDAP, the members of Ldap:AdminGroups); default "admins". Only admins may answer it.
+    /// </summary>
+    public string[] NoClassRecipients { get; set; } = [];
+
+    public const string Admins = "admins";
+
+    public IReadOnlyList<string> EffectiveNoClassRecipients => NoClassRecipients.Length > 0 ? NoClassRecipients : [Admins];
 
     /// <summary>"fr" or "en": the language of every e-mail.</summary>
     public string Language { get; set; } = "fr";
@@ -88,9 +95,11 @@ public sealed class RequestsOptionsValidator : IValidateOptions<RequestsOptions>
     public ValidateOptionsResult Validate(string? name, RequestsOptions options)
     {
         var badAddress = options.NotifyAddresses.FirstOrDefault(address => !MailAddress.TryCreate(address, out _));
+        var badFallback = options.NoClassRecipients.FirstOrDefault(entry => entry != RequestsOptions.Admins && !MailAddress.TryCreate(entry, out _));
         string? problem = options switch
         {
             _ when badAddress is not null => $"Requests:NotifyAddresses: '{badAddress}' is not an e-mail address",
+            _ when badFallback is not null => $"Requests:NoClassRecipients: '{badFallback}' is neither an e-mail address nor \"admins\"",
             { Language: not ("fr" or "en") } => $"Requests:Language: '{options.Language}' is not fr or en",
             { MaxOpenPerStudent: < 1 or > 1000 } => "Requests:MaxOpenPerStudent: must be between 1 and 1000",
             { MaxPerDay: < 1 or > 10000 } => "Requests:MaxPerDay: must be between 1 and 10000",

@@ -2,8 +2,8 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Security.Claims;
 using Microsoft.AspNetCore.Authorization;
-using Microsoft.Extensions.Options;
 using VmManager.Daemon.Accounts;
+using VmManager.Daemon.Classes;
 
 namespace VmManager.Daemon.Tests.Accounts;
 
@@ -78,9 +78,9 @@ public sealed class AuthorizationMatrixTests
     [InlineData("Admin", false, true)]
     public void SeesAllStudents_RoleAndSetting_Decides(string role, bool teachersSeeAllStudents, bool sees)
     {
-        var visibility = new UserVisibility(Options.Create(new AccountsOptions { TeachersSeeAllStudents = teachersSeeAllStudents }));
-        var user = new ClaimsPrincipal(new ClaimsIdentity([new Claim(ClaimTypes.Name, "x"), new Claim(ClaimTypes.Role, role)], "test"));
+        using var app = new AccountsApp(new Dictionary<string, string?> { ["Accounts:TeachersSeeAllStudents"] = teachersSeeAllStudents.ToString() });
+        var visibility = app.Service<Visibility>();
 
-        Assert.Equal(sees, visibility.SeesAllStudents(user));
+        Assert.Equal(sees, visibility.SightOf("x", Enum.Parse<Role>(role)).Everyone);
     }
 }

@@ -1,5 +1,6 @@
 using Microsoft.Data.Sqlite;
 using VmManager.Daemon.Accounts;
+using VmManager.Daemon.Classes;
 using VmManager.Daemon.Machines;
 
 namespace VmManager.Daemon.Hosting.Cli;
@@ -16,6 +17,7 @@ public static class AdminCli
     [
         CheckConfigCommand.Command,
         .. UsersCommands.All,
+        .. ClassesCommands.All,
         .. MachineCommands.All,
         BackupCommand.Command,
     ];

@@ -19,7 +19,7 @@ const actionSpecs = {
  * Everyone's VMs (scope=all) as a table that follows the server's events: a filter box, live state,
  * operation step and lease countdown, the given `actions` and a console link.
  */
-export function machineTable(app, { caption, keep = () => true, actions, consoleLabel = 'vm.openConsole' }) {
+export function machineTable(app, { caption, keep = () => true, actions, consoleLabel = 'vm.openConsole', filter = () => true }) {
   const filterInput = h('input', { type: 'search', name: 'filter', autocomplete: 'off' });
   const filterId = uniqueId('filter');
   filterInput.id = filterId;
@@ -38,6 +38,7 @@ export function machineTable(app, { caption, keep = () => true, actions, console
   let templates = new Map();
   const matches = machine => {
     const text = filterInput.value.trim().toLowerCase();
+    if (!filter(machine)) return false;
     return !text || machine.name.toLowerCase().includes(text) || machine.owner.toLowerCase().includes(text);
   };
   const applyFilter = () => {
@@ -130,6 +131,8 @@ export function machineTable(app, { caption, keep = () => true, actions, console
         for (const time of body.querySelectorAll('time[data-countdown]')) time.textContent = formatRemaining(new Date(time.dateTime) - Date.now());
       });
     },
+    /** Applies the filters again (after the page changed what `filter` keeps). */
+    refilter: applyFilter,
     /** The VMs shown now, e.g. to derive the job queue. */
     machines: () => [...rows.values()].map(entry => entry.machine),
     stop() {

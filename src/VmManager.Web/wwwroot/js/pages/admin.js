@@ -6,8 +6,9 @@ import { formatCpus, formatDate, formatDisk, formatElapsed, formatHours, formatM
 import { t, tOr } from '../i18n.js';
 import { everySecond, onMachineChange } from '../live.js';
 import { machineTable } from '../machine-table.js';
+import { classes } from './admin-classes.js';
 
-const sections = { health, vms, users, templates, jobs, audit };
+const sections = { health, vms, users, classes, templates, jobs, audit };
 
 /** #/admin/<section>: health, every VM, users and quotas, templates, the job queue, the audit log. */
 export default async function adminPage(root, app, [section = 'health'] = []) {

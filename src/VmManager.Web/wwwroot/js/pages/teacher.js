@@ -12,18 +12,48 @@ export default async function teacherPage(root, app) {
   const requestsSection = h('section', { class: 'section', 'aria-labelledby': 'pending-title' },
     h('h2', { id: 'pending-title' }, t('teacher.pending')));
   requestsSection.hidden = !app.features.requests;
+  const classes = await teacherClasses();
   const table = machineTable(app, {
     caption: t('teacher.machines'),
     keep: machine => machine.owner !== app.user.userName,
     actions: ['stop'],
     consoleLabel: 'teacher.viewConsole',
+    filter: machine => classes.shows(machine.owner),
   });
-  root.append(requestsSection,
+  classes.onChange(() => table.refilter());
+  root.append(requestsSection, classes.element,
     h('section', { class: 'section', 'aria-labelledby': 'students-title' },
       h('h2', { id: 'students-title' }, t('teacher.machines')), h('p', { class: 'hint' }, t('teacher.machinesHint')), table.element));
   await table.start();
   if (app.features.requests) await pendingRequests(requestsSection, app);
   return () => table.stop();
+}
+
+/** The classes I teach, each with its students, and a class filter for the VM table. */
+async function teacherClasses() {
+  const result = await api('/api/classes');
+  const classes = result.ok ? result.data : [];
+  const select = h('select', { name: 'class', id: 'class-filter' },
+    h('option', { value: '' }, t('classes.all')), classes.map(c => h('option', { value: c.id }, c.displayName)));
+  const cards = classes.map(c => h('li', { class: 'card class-card', 'data-class-id': c.id },
+    h('h3', {}, c.displayName),
+    h('p', {}, c.students.length ? c.students.map(s => s.displayName ?? s.userName).join(', ') : t('classes.noStudents'))));
+  const list = h('ul', { class: 'class-cards', role: 'list' }, cards);
+  const element = h('section', { class: 'section', 'aria-labelledby': 'classes-title' },
+    h('h2', { id: 'classes-title' }, t('classes.mine')),
+    classes.length ? h('div', { class: 'field filter' }, h('label', { for: 'class-filter' }, t('classes.filter')), select)
+      : h('p', { class: 'empty' }, result.ok ? t('classes.none') : problemText(result, t('classes.loadFailed'))),
+    list);
+  const members = new Map(classes.map(c => [c.id, new Set(c.students.map(s => s.userName.toLowerCase()))]));
+  const applySelection = () => {
+    for (const card of cards) card.hidden = Boolean(select.value) && card.dataset.classId !== select.value;
+  };
+  select.addEventListener('change', applySelection);
+  return {
+    element,
+    shows: owner => !select.value || members.get(select.value)?.has(owner.toLowerCase()),
+    onChange: listener => select.addEventListener('change', listener),
+  };
 }
 
 async function pendingRequests(section, app) {
