@@ -38,23 +38,6 @@ public sealed class TeacherPageTests(BrowserFixture browser)
     }
 
     [Fact]
-    public async Task Requests_OnAServerWithoutTheRequestsApi_AreHiddenEverywhere()
-    {
-        // An older daemon answers 404 here: the page is written to hide what it cannot use.
-        using var factory = new WebUiFactory(realRig: false);
-        var page = await browser.OpenAsync(factory);
-        await page.Context.RouteAsync("**/api/requests**", route => route.FulfillAsync(new RouteFulfillOptions { Status = 404 }));
-        await UiSession.LoginAsync(page, "enseignant", WebUiFactory.TeacherPassword);
-
-        await Expect(page.Locator("#nav").GetByRole(AriaRole.Link)).ToHaveTextAsync(["Mes VM", "Nouvelle VM", "Enseignant"]);
-        await page.GetByRole(AriaRole.Link, new() { Name = "Enseignant" }).ClickAsync();
-        await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "VM des élèves" })).ToBeVisibleAsync();
-        await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Demandes en attente" })).ToBeHiddenAsync();
-        await UiSession.GoAsync(page, "#/requests");
-        await Expect(page.Locator(".notice")).ToHaveTextAsync("Cette fonction n'est pas encore disponible sur ce serveur.");
-    }
-
-    [Fact]
     public async Task PendingRequests_ApproveAndRefuse_SendTheCommentAndLeaveTheList()
     {
         using var factory = new WebUiFactory(realRig: false);

@@ -59,6 +59,3 @@ export async function api(path, { method = 'GET', body, headers = {}, antiforger
     return { ok: false, status: 0, headers: new Headers(), data: null };
   }
 }
-
-/** True when the server has this endpoint: parts of the UI wait for APIs other branches add. */
-export const exists = result => result.status !== 404 && result.status !== 405;

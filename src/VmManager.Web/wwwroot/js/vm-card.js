@@ -106,6 +106,8 @@ export function createVmCard(machine, { template, refresh, announce }) {
       meta, lease, progress, lastError, actions, extend, credentials.element, log.element, status));
 
   function render() {
+    // Disabling or hiding the focused button would drop focus to <body>: it moves to the card's heading.
+    const focused = element.contains(document.activeElement) ? document.activeElement : null;
     const m = current;
     const busy = isBusy(m);
     heading.textContent = m.name;
@@ -131,8 +133,7 @@ export function createVmCard(machine, { template, refresh, announce }) {
     extendButton.disabled = !settled;
     credentials.element.hidden = !['running', 'stopped'].includes(m.state);
     tick();
-    // A focused control that just disappeared would drop focus to the page: keep it on the card.
-    if (element.contains(document.activeElement) && document.activeElement.closest('[hidden]')) focusQuietly(heading);
+    if (focused && (focused.closest('[hidden]') || (focused instanceof HTMLButtonElement && focused.disabled))) focusQuietly(heading);
   }
 
   function tick() {

@@ -17,14 +17,14 @@ const sizes = [
 /** #/vms/new: template, name, sizes within the template's range and my quota, lifetime. */
 export default async function createPage(root, app) {
   root.append(h('h1', {}, t('create.title')));
-  const [templates, quota] = await Promise.all([app.templates(), app.features.quota ? app.quota() : null]);
+  const [templates, quota] = await Promise.all([app.templates(), app.quota()]);
   const remaining = quota?.remaining ?? null;
 
   const quotaBox = remaining ? h('p', { class: 'quota-summary' }, t('quota.remaining', {
     vms: remaining.maxVms, cpus: remaining.maxCpus, memory: formatMemory(remaining.maxMemoryMiB), disk: remaining.maxDiskGiB,
   })) : null;
   const quotaFull = remaining && remaining.maxVms <= 0
-    ? h('p', { class: 'notice warning' }, t('create.noVmLeft'), ' ', app.features.requests ? h('a', { href: '#/requests' }, t('create.askMore')) : null)
+    ? h('p', { class: 'notice warning' }, t('create.noVmLeft'), ' ', h('a', { href: '#/requests' }, t('create.askMore')))
     : null;
 
   if (templates.length === 0) {

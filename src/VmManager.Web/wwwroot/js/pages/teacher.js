@@ -6,12 +6,11 @@ import { t } from '../i18n.js';
 import { machineTable } from '../machine-table.js';
 import { describeRequest, maxTextLength } from './requests.js';
 
-/** #/teacher: pending resource requests to decide (when the server has them) and the students' VMs. */
+/** #/teacher: pending resource requests to decide and the students' VMs. */
 export default async function teacherPage(root, app) {
   root.append(h('h1', {}, t('teacher.title')));
   const requestsSection = h('section', { class: 'section', 'aria-labelledby': 'pending-title' },
     h('h2', { id: 'pending-title' }, t('teacher.pending')));
-  requestsSection.hidden = !app.features.requests;
   const table = machineTable(app, {
     caption: t('teacher.machines'),
     keep: machine => machine.owner !== app.user.userName,
@@ -22,7 +21,7 @@ export default async function teacherPage(root, app) {
     h('section', { class: 'section', 'aria-labelledby': 'students-title' },
       h('h2', { id: 'students-title' }, t('teacher.machines')), h('p', { class: 'hint' }, t('teacher.machinesHint')), table.element));
   await table.start();
-  if (app.features.requests) await pendingRequests(requestsSection, app);
+  await pendingRequests(requestsSection, app);
   return () => table.stop();
 }
 

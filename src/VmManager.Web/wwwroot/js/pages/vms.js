@@ -57,10 +57,12 @@ export default async function vmsPage(root, app) {
     const card = cards.get(id);
     if (!card) return;
     const hadFocus = card.element.contains(document.activeElement);
+    // The next card (or the one before) takes the focus, else the page's heading.
+    const neighbour = card.element.nextElementSibling ?? card.element.previousElementSibling;
     card.element.remove();
     cards.delete(id);
     announce(t('vms.deleted', { name: card.machine.name }));
-    if (hadFocus) focusQuietly(root.querySelector('h1'));
+    if (hadFocus) focusQuietly(neighbour?.querySelector('h2') ?? root.querySelector('h1'));
     showEmpty();
     quotaSoon();
   }
@@ -82,7 +84,6 @@ export default async function vmsPage(root, app) {
   // Usage changes with creates, starts, stops and deletes: one quota request after a burst of events.
   let quotaTimer = null;
   function quotaSoon() {
-    if (!app.features.quota) return;
     clearTimeout(quotaTimer);
     quotaTimer = setTimeout(updateQuota, 500);
   }
