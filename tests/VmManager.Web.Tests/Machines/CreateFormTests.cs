@@ -128,7 +128,7 @@ public sealed class CreateFormTests(BrowserFixture browser)
         await Expect(page.Locator(".page-status")).ToHaveTextAsync("Création de essai-2 lancée : suivez sa progression ci-dessous.");
         await Expect(card.Locator(".state")).ToHaveTextAsync("Création");
         await Expect(card.Locator(".meta")).ToHaveTextAsync("Mini Linux (démo) · 2 processeurs · 128 Mio · 1 Gio");
-        await Expect(card.Locator(".step")).ToHaveTextAsync("Création — étape : Waiting for the fake machine to boot");
+        await Expect(card.Locator(".step")).ToHaveTextAsync("Création — étape 3 sur 5 : attente de son réseau");
         await Expect(card.Locator(".elapsed")).ToHaveTextAsync(new Regex(@"^Écoulé : 0:\d\d$"));
         await Expect(card.Locator(".lease time")).ToHaveTextAsync(new Regex(@"^1 h 5\d min \d\d s$"));
         await Expect(card.GetByRole(AriaRole.Button, new() { Name = "Supprimer" })).ToBeHiddenAsync();

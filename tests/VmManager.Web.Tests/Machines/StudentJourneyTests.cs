@@ -161,7 +161,7 @@ public sealed partial class StudentJourneyTests(BrowserFixture browser, RigFixtu
     }
 
     /// <summary>"Création — étape : …" with a non-empty step.</summary>
-    [GeneratedRegex("^Création — étape : .+")]
+    [GeneratedRegex("^Création — étape [1-5] sur 5 : .+")]
     private static partial Regex StepText();
 
     /// <summary>Waits for the job; a failure shows the VM's log (what vagrant or virsh said).</summary>

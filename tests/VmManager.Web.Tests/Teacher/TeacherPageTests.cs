@@ -25,7 +25,7 @@ public sealed class TeacherPageTests(BrowserFixture browser)
         await Expect(rows).ToHaveCountAsync(1);
         await Expect(rows.First.Locator("th")).ToHaveTextAsync("tp-reseau");
         await Expect(rows.First.Locator(".state")).ToHaveTextAsync("Création");
-        await Expect(rows.First.Locator(".row-step")).ToHaveTextAsync("Création — étape : Waiting for the fake machine to boot");
+        await Expect(rows.First.Locator(".row-step")).ToHaveTextAsync("Création — étape 3 sur 5 : attente de son réseau");
 
         // A VM created while the page is open appears through the event stream.
         await MachineApi.CreateAsync(student, "tp-web");

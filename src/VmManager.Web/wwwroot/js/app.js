@@ -24,6 +24,7 @@ const view = document.getElementById('view');
 const nav = document.getElementById('nav');
 let cleanup = null;
 let renderCount = 0;
+/** @type {{ message: string, vmName: string | null } | null} */
 let flashMessage = null;
 let templatesPromise = null;
 let quotaPromise = null;
@@ -46,9 +47,9 @@ const app = {
   invalidateQuota() {
     quotaPromise = null;
   },
-  /** A message for the next page's status line (e.g. "creation started" after the create form). */
-  flash(message) {
-    flashMessage = message;
+  /** A message for the next page's status line (e.g. "creation started" after the create form), about the VM `vmName`. */
+  flash(message, vmName = null) {
+    flashMessage = { message, vmName };
   },
   takeFlash() {
     const message = flashMessage;

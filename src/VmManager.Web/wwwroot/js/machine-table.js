@@ -80,7 +80,7 @@ export function machineTable(app, { caption, keep = () => true, actions, console
       h('td', { 'data-label': t('machines.owner') }, machine.owner),
       h('td', { 'data-label': t('machines.template') }, templateLabel(templates.get(machine.templateId)) || machine.templateId),
       h('td', { 'data-label': t('machines.state') }, stateBadge(machine.state),
-        operation ? h('span', { class: 'row-step' }, t('vm.operationStep', operation)) : null,
+        operation ? h('span', { class: 'row-step' }, operation.text) : null,
         machine.lastError ? h('span', { class: 'row-error error' }, machine.lastError) : null),
       h('td', { 'data-label': t('machines.lease') },
         h('time', { datetime: machine.expiresAt, title: formatDate(machine.expiresAt), 'data-countdown': '' }, formatRemaining(new Date(machine.expiresAt) - Date.now()))),

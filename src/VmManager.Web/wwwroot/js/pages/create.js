@@ -135,7 +135,7 @@ export default async function createPage(root, app) {
     };
     const result = await api('/api/vms', { method: 'POST', body });
     if (result.ok) {
-      app.flash(t('create.started', { name: body.name }));
+      app.flash(t('create.started', { name: body.name }), body.name);
       app.invalidateQuota();
       location.hash = '#/vms';
       return;

@@ -3,7 +3,7 @@ import { problemText } from '../forms.js';
 import { formatMemory } from '../format.js';
 import { t } from '../i18n.js';
 import { everySecond, watchMachines } from '../live.js';
-import { createVmCard } from '../vm-card.js';
+import { createVmCard, isBusy } from '../vm-card.js';
 
 // After a create the console may appear a few seconds later (libvirt's VNC port is read periodically
 // and that sends no event): look again a few times, gently, for running VMs still without a console.
@@ -12,7 +12,8 @@ const consoleFollowUps = 6;
 
 /** #/vms: my VMs as cards, live through server-sent events. */
 export default async function vmsPage(root, app) {
-  const status = h('p', { class: 'page-status', role: 'status' }, app.takeFlash() ?? '');
+  const flash = app.takeFlash();
+  const status = h('p', { class: 'page-status', role: 'status' }, flash?.message ?? '');
   const list = h('ul', { class: 'vm-list', role: 'list' });
   const empty = h('div', { class: 'empty card' },
     h('p', {}, t('vms.empty')), h('a', { class: 'button primary', href: '#/vms/new' }, t('vms.createFirst')));
@@ -49,6 +50,8 @@ export default async function vmsPage(root, app) {
       list.prepend(created.element);
     }
     followUp(machine);
+    // "Creation of X started" is old news once X runs (or failed).
+    if (flash?.vmName === machine.name && !isBusy(machine) && status.textContent === flash.message) status.textContent = '';
     showEmpty();
     quotaSoon();
   }

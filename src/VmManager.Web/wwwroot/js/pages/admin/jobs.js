@@ -2,7 +2,7 @@ import { api } from '../../api.js';
 import { h } from '../../dom.js';
 import { problemText } from '../../forms.js';
 import { formatDate, formatElapsed } from '../../format.js';
-import { t } from '../../i18n.js';
+import { t, tOr } from '../../i18n.js';
 import { everySecond, onMachineChange } from '../../live.js';
 
 /** The job queue from /api/admin/jobs (newest first), named with the VMs it works on; reloaded after each VM event. */
@@ -32,7 +32,7 @@ export default async function jobs(panel) {
         h('td', { 'data-label': t('machines.name') }, machine?.name ?? job.machineId,
           machine ? [' ', h('span', { class: 'row-step' }, machine.owner)] : null),
         h('td', { 'data-label': t('admin.operation') }, t(`job.${job.kind}`), ' ', h('span', { class: 'row-step' }, t(`jobState.${job.state}`))),
-        h('td', { 'data-label': t('admin.step'), class: 'wrap-anywhere' }, job.error ?? job.step ?? '—'),
+        h('td', { 'data-label': t('admin.step'), class: 'wrap-anywhere' }, job.error ?? (job.step ? tOr(`step.${job.step}`, job.step) : '—')),
         h('td', { 'data-label': t('admin.requestedBy') }, job.requestedBy),
         h('td', { 'data-label': t('admin.since') }, formatDate(job.startedAt ?? job.createdAt)),
         h('td', { 'data-label': t('admin.jobDuration'), 'data-from': job.startedAt ?? '', 'data-to': job.finishedAt ?? '' }));
