@@ -9,12 +9,13 @@ public sealed class LdapHealthCheck(IOptions<LdapOptions> options, IServiceProvi
     {
         if (!options.Value.Enabled)
         {
-            return Task.FromResult(HealthCheckResult.Healthy("not configured (local accounts)"));
+            return Task.FromResult(HealthCheckResult.Healthy("not configured (local accounts)", new Dictionary<string, object> { ["code"] = "localAccounts" }));
         }
         try
         {
             services.GetRequiredService<LdapDirectory>().CheckServiceBind();
-            return Task.FromResult(HealthCheckResult.Healthy($"{options.Value.Host}:{options.Value.EffectivePort} service bind ok"));
+            return Task.FromResult(HealthCheckResult.Healthy($"{options.Value.Host}:{options.Value.EffectivePort} service bind ok",
+                new Dictionary<string, object> { ["code"] = "directoryBound", ["server"] = $"{options.Value.Host}:{options.Value.EffectivePort}" }));
         }
         catch (DirectoryUnavailableException ex)
         {

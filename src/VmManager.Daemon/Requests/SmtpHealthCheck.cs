@@ -14,7 +14,7 @@ public sealed class SmtpHealthCheck(IOptions<MailOptions> options, SmtpMailer ma
         var settings = options.Value;
         if (!settings.Enabled)
         {
-            return HealthCheckResult.Healthy("not configured");
+            return HealthCheckResult.Healthy("not configured", new Dictionary<string, object> { ["code"] = "mailOff" });
         }
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(TimeSpan.FromSeconds(5));
@@ -38,7 +38,7 @@ public sealed class SmtpHealthCheck(IOptions<MailOptions> options, SmtpMailer ma
                 var greeting = Encoding.ASCII.GetString(buffer, 0, read).Trim();
                 await stream.WriteAsync("QUIT\r\n"u8.ToArray(), timeout.Token);
                 return greeting.StartsWith("220", StringComparison.Ordinal)
-                    ? HealthCheckResult.Healthy($"{settings.Host}:{settings.Port} ready")
+                    ? HealthCheckResult.Healthy($"{settings.Host}:{settings.Port} ready", new Dictionary<string, object> { ["code"] = "relayReady", ["server"] = $"{settings.Host}:{settings.Port}" })
                     : HealthCheckResult.Unhealthy($"{settings.Host}:{settings.Port} answered '{greeting}'");
             }
         }

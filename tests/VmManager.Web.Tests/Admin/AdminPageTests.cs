@@ -64,7 +64,7 @@ public sealed class AdminPageTests(BrowserFixture browser)
         await Expect(rows).ToHaveCountAsync(2);
         await Expect(rows.Nth(0).Locator("th")).ToHaveTextAsync("#2");
         await Expect(rows.Nth(0).Locator("td")).ToHaveTextAsync(
-            new[] { "tp-2 etudiant", "Création En cours", "Waiting for the fake machine to boot", "etudiant" }
+            new[] { "tp-2 etudiant", "Création En cours", "attente de son réseau", "etudiant" }
                 .Select(text => new Regex($"^{Regex.Escape(text)}$")).Concat([new Regex(@"\d"), new Regex(@"^0:\d\d$")]));
         await Expect(rows.Nth(1).Locator("td").First).ToHaveTextAsync("tp-1 etudiant");
     }

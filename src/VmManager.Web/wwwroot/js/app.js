@@ -1,3 +1,4 @@
+// @ts-check
 import { api, onSessionLost, resetToken } from './api.js';
 import { focusQuietly, h } from './dom.js';
 import { applyLanguage, t } from './i18n.js';
@@ -154,7 +155,7 @@ document.getElementById('skip-link').addEventListener('click', event => {
   focusQuietly(view.hidden ? document.getElementById('login-title') : view.querySelector('h1') ?? document.getElementById('main'));
 });
 
-for (const button of document.querySelectorAll('[data-lang]')) {
+for (const button of /** @type {NodeListOf<HTMLElement>} */ (document.querySelectorAll('[data-lang]'))) {
   button.addEventListener('click', () => {
     applyLanguage(button.dataset.lang);
     if (app.user) {

@@ -1,7 +1,11 @@
+// @ts-check
 // The VM console: asks the daemon for a single-use ticket, then lets noVNC speak RFB over the
 // daemon's WebSocket bridge. Every new connection (reconnect included) needs a fresh ticket.
+// @ts-expect-error -- noVNC is copied into wwwroot at build and has no type declarations.
 import RFB from '/novnc/core/rfb.js';
+// @ts-expect-error -- as above.
 import KeyTable from '/novnc/core/input/keysym.js';
+// @ts-expect-error -- as above.
 import keysyms from '/novnc/core/input/keysymdef.js';
 import { applyLanguage, t } from './i18n.js';
 
@@ -9,7 +13,7 @@ const $ = selector => document.querySelector(selector);
 const vmId = new URLSearchParams(location.search).get('vm') ?? '';
 const screen = $('#screen');
 const state = { state: 'idle', viewOnly: false, error: null };
-window.__console = state;
+/** @type {any} */ (window).__console = state;
 
 let rfb = null;
 let attempt = 0; // a newer connect() (reconnect clicked twice) makes the older one give up
@@ -51,7 +55,7 @@ function setState(next, statusKey) {
   // Without a console there is nothing to show but the message: no empty screen, no idle controls.
   document.body.classList.toggle('console-failed', next === 'failed');
   const canType = next === 'connected' && !state.viewOnly;
-  for (const button of document.querySelectorAll('.key-combo, #send-text')) button.disabled = !canType;
+  for (const button of document.querySelectorAll('.key-combo, #send-text')) if (button instanceof HTMLButtonElement) button.disabled = !canType;
 }
 
 // Elements carrying data-i18n are re-translated when the language changes.
@@ -207,14 +211,14 @@ window.addEventListener('keydown', event => {
 }, true);
 
 applyLanguage();
-for (const button of document.querySelectorAll('[data-lang]')) {
+for (const button of /** @type {NodeListOf<HTMLElement>} */ (document.querySelectorAll('[data-lang]'))) {
   button.addEventListener('click', () => {
     applyLanguage(button.dataset.lang);
     showTitle();
     screen.querySelector('canvas')?.setAttribute('aria-label', t('console.screen'));
   });
 }
-for (const button of document.querySelectorAll('.key-combo')) button.addEventListener('click', () => sendCombo(button.dataset.combo));
+for (const button of /** @type {NodeListOf<HTMLElement>} */ (document.querySelectorAll('.key-combo'))) button.addEventListener('click', () => sendCombo(button.dataset.combo));
 showTitle();
 loadName();
 $('#scale').setAttribute('aria-pressed', String(scale));

@@ -1,3 +1,4 @@
+// @ts-check
 import { currentLanguage, t } from './i18n.js';
 
 const pad = value => String(value).padStart(2, '0');

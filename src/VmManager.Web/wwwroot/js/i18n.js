@@ -1,3 +1,4 @@
+// @ts-check
 // French first, English second; the choice is remembered, Accept-Language decides the first visit.
 import en from './i18n/en.js';
 import fr from './i18n/fr.js';
@@ -23,9 +24,9 @@ export const tOr = (key, fallback, params) => (key in dictionaries.fr ? t(key, p
 export function applyLanguage(lang = currentLanguage()) {
   localStorage.setItem('lang', lang);
   document.documentElement.lang = lang;
-  for (const element of document.querySelectorAll('[data-i18n]')) {
+  for (const element of /** @type {NodeListOf<HTMLElement>} */ (document.querySelectorAll('[data-i18n]'))) {
     element.textContent = t(element.dataset.i18n, element.dataset.i18nParams ? JSON.parse(element.dataset.i18nParams) : undefined);
   }
-  for (const element of document.querySelectorAll('[data-i18n-aria-label]')) element.setAttribute('aria-label', t(element.dataset.i18nAriaLabel));
-  for (const button of document.querySelectorAll('[data-lang]')) button.setAttribute('aria-pressed', String(button.dataset.lang === lang));
+  for (const element of /** @type {NodeListOf<HTMLElement>} */ (document.querySelectorAll('[data-i18n-aria-label]'))) element.setAttribute('aria-label', t(element.dataset.i18nAriaLabel));
+  for (const button of /** @type {NodeListOf<HTMLElement>} */ (document.querySelectorAll('[data-lang]'))) button.setAttribute('aria-pressed', String(button.dataset.lang === lang));
 }

@@ -1,3 +1,4 @@
+// @ts-check
 import { api } from './api.js';
 import { confirmAction } from './dialog.js';
 import { focusQuietly, h, hiddenText, icon, uniqueId } from './dom.js';
@@ -155,12 +156,12 @@ export function createVmCard(machine, { template, refresh, announce }) {
   }
 
   function tick() {
-    const remaining = new Date(current.expiresAt) - Date.now();
+    const remaining = Date.parse(current.expiresAt) - Date.now();
     leaseLabel.textContent = remaining > 0 ? t('vm.expiresIn') : t('vm.expiredLabel');
     leaseTime.textContent = formatRemaining(remaining);
     if (isBusy(current)) {
       const since = current.job?.startedAt ?? current.job?.createdAt ?? current.createdAt;
-      elapsed.textContent = t('vm.elapsed', { time: formatElapsed(Date.now() - new Date(since)) });
+      elapsed.textContent = t('vm.elapsed', { time: formatElapsed(Date.now() - Date.parse(since)) });
     }
   }
 

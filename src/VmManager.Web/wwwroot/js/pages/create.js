@@ -1,3 +1,4 @@
+// @ts-check
 import { api } from '../api.js';
 import { h, uniqueId } from '../dom.js';
 import { field, focusFirstInvalid, group, onValidSubmit, problemText, showErrors, showFieldErrors, wholeNumberProblem } from '../forms.js';

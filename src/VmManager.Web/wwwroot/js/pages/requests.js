@@ -1,3 +1,4 @@
+// @ts-check
 import { api } from '../api.js';
 import { h, icon } from '../dom.js';
 import { field, focusFirstInvalid, onValidSubmit, problemText, showErrors, showFieldErrors, wholeNumberProblem } from '../forms.js';

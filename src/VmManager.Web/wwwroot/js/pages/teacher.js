@@ -1,3 +1,4 @@
+// @ts-check
 import { api } from '../api.js';
 import { focusQuietly, h, hiddenText } from '../dom.js';
 import { field, problemText, showFieldErrors } from '../forms.js';

@@ -1,3 +1,4 @@
+// @ts-check
 import { focusQuietly, h } from '../dom.js';
 import { problemText } from '../forms.js';
 import { formatMemory } from '../format.js';
@@ -77,7 +78,7 @@ export default async function vmsPage(root, app) {
       const ids = new Set(machines.map(machine => machine.id));
       for (const id of [...cards.keys()]) if (!ids.has(id)) remove(id);
       // Newest first: each card is prepended, so go from the oldest.
-      for (const machine of machines.toSorted((a, b) => new Date(a.createdAt) - new Date(b.createdAt))) upsert(machine);
+      for (const machine of machines.toSorted((a, b) => Date.parse(a.createdAt) - Date.parse(b.createdAt))) upsert(machine);
     },
     onUpsert: upsert,
     onRemove: remove,

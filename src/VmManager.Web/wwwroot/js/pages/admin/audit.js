@@ -1,8 +1,18 @@
+// @ts-check
 import { api } from '../../api.js';
 import { h } from '../../dom.js';
 import { field, focusFirstInvalid, problemText, showFieldErrors } from '../../forms.js';
 import { formatDate, formatNumber } from '../../format.js';
 import { t, tOr } from '../../i18n.js';
+
+// Details the server records in fixed words (a login's role or failure), shown in the page's language;
+// the others (quota changes, a request's reason) are data and stay as recorded.
+const fixedDetails = {
+  Student: 'role.Student', Teacher: 'role.Teacher', Admin: 'role.Admin',
+  'wrong user name or password': 'audit.detail.wrongPassword', 'too many failed attempts': 'audit.detail.throttled',
+  'directory unreachable': 'audit.detail.directoryDown',
+};
+const auditDetail = detail => (detail && fixedDetails[detail] ? t(fixedDetails[detail]) : detail ?? '');
 
 export default async function audit(panel) {
   const form = h('form', { class: 'card filters', novalidate: true });
@@ -15,7 +25,7 @@ export default async function audit(panel) {
   const fields = Object.fromEntries(Object.entries(inputs).map(([name, input]) => [name, field(t(`admin.audit.${name}`), input)]));
   const actionsList = h('datalist', { id: 'audit-actions' },
     ['session.login', 'session.logout', 'session.revoke-all', 'quota.set', 'quota.remove', 'vm.create', 'vm.start', 'vm.stop', 'vm.delete']
-      .map(action => h('option', { value: action })));
+      .map(action => h('option', { value: action, label: tOr(`audit.action.${action}`, action) })));
   const general = h('p', { class: 'error form-error', role: 'alert' });
   general.hidden = true;
   form.append(h('div', { class: 'grid-fields' }, Object.values(fields).map(made => made.element)), actionsList, general,
@@ -50,10 +60,10 @@ export default async function audit(panel) {
       h('tbody', {}, items.map(item => h('tr', {},
         h('td', { 'data-label': t('admin.audit.at') }, formatDate(item.at)),
         h('td', { 'data-label': t('admin.audit.actor') }, item.actor),
-        h('td', { 'data-label': t('admin.audit.action'), class: 'wrap-anywhere' }, item.action),
+        h('td', { 'data-label': t('admin.audit.action') }, tOr(`audit.action.${item.action}`, item.action)),
         h('td', { 'data-label': t('admin.audit.target'), class: 'wrap-anywhere' }, item.target ?? '—'),
         h('td', { 'data-label': t('admin.audit.outcome') }, tOr(`outcome.${item.outcome}`, item.outcome)),
-        h('td', { 'data-label': t('admin.audit.detail'), class: 'wrap-anywhere' }, item.detail ?? ''),
+        h('td', { 'data-label': t('admin.audit.detail') }, auditDetail(item.detail)),
         h('td', { 'data-label': t('admin.audit.address') }, item.clientAddress ?? ''))))));
     const pages = Math.max(1, Math.ceil(total / pageSize));
     const previous = h('button', { type: 'button', class: 'button', disabled: page <= 1, onclick: () => { page--; load(); } }, t('admin.audit.previous'));

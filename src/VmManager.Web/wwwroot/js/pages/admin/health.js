@@ -1,3 +1,4 @@
+// @ts-check
 import { api } from '../../api.js';
 import { h, icon } from '../../dom.js';
 import { problemText } from '../../forms.js';
@@ -22,7 +23,7 @@ export default async function health(panel) {
     list.replaceChildren(...Object.entries(result.data.checks).map(([name, check]) => h('li', { class: 'card health-card' },
       h('h3', {}, tOr(`health.check.${name}`, name)),
       h('p', { class: `state health-${check.status.toLowerCase()}` }, icon(check.status.toLowerCase()), h('span', {}, t(`health.${check.status}`))),
-      h('p', { class: 'health-description' }, check.description ?? ''),
+      h('p', { class: 'health-description' }, check.code ? tOr(`health.description.${check.code}`, check.description ?? '', check.values) : check.description ?? ''),
       h('p', { class: 'hint' }, t('admin.duration', { ms: formatNumber(check.durationMs) })))));
   };
   refresh.addEventListener('click', load);

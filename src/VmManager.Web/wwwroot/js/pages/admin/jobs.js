@@ -1,3 +1,4 @@
+// @ts-check
 import { api } from '../../api.js';
 import { h } from '../../dom.js';
 import { problemText } from '../../forms.js';
@@ -43,7 +44,7 @@ export default async function jobs(panel) {
   const tick = () => {
     for (const cell of body.querySelectorAll('[data-from]')) {
       const { from, to } = cell.dataset;
-      cell.textContent = from ? formatElapsed((to ? new Date(to) : Date.now()) - new Date(from)) : '—';
+      cell.textContent = from ? formatElapsed((to ? Date.parse(to) : Date.now()) - Date.parse(from)) : '—';
     }
   };
   // A burst of events (a job's steps) gives one reload.

@@ -1,3 +1,4 @@
+// @ts-check
 import { h } from '../../dom.js';
 import { formatCpus, formatDisk, formatHours, formatMemory, templateDescription, templateLabel } from '../../format.js';
 import { t } from '../../i18n.js';
@@ -12,7 +13,7 @@ export default async function templates(panel, app) {
       h('th', { scope: 'row', 'data-label': t('admin.template') }, h('strong', {}, templateLabel(template)), ` (${template.id})`,
         h('br'), h('span', { class: 'hint' }, templateDescription(template))),
       h('td', { 'data-label': t('admin.os') }, t(`os.${template.os}`)),
-      ...[['cpus', formatCpus], ['memoryMiB', formatMemory], ['diskGiB', formatDisk]].map(([name, format]) =>
+      .../** @type {Array<[string, (value: number) => string]>} */ ([['cpus', formatCpus], ['memoryMiB', formatMemory], ['diskGiB', formatDisk]]).map(([name, format]) =>
         h('td', { 'data-label': t(`admin.range.${name}`) }, t('admin.rangeCell', {
           min: format(template[name].min), max: format(template[name].max), default: format(template[name].default),
         }))),

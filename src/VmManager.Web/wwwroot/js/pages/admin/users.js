@@ -1,3 +1,4 @@
+// @ts-check
 import { api } from '../../api.js';
 import { confirmAction } from '../../dialog.js';
 import { h } from '../../dom.js';
@@ -43,6 +44,7 @@ export default async function users(panel, app) {
   });
 }
 
+/** @type {Array<[string, string, (value: number) => string]>} */
 const quotaFields = [
   ['maxVms', 'quota.maxVms', formatNumber],
   ['maxCpus', 'quota.maxCpus', formatCpus],

@@ -1,3 +1,4 @@
+// @ts-check
 import { t } from '../../i18n.js';
 import { machineTable } from '../../machine-table.js';
 
