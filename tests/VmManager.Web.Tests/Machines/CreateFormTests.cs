@@ -145,7 +145,7 @@ public sealed class CreateFormTests(BrowserFixture browser)
         var memory = Field(page, "Mémoire (Mio)");
 
         await Expect(page.Locator(".quota-summary")).ToHaveTextAsync(new Regex("^Il vous reste : 2 VM · 4 processeurs · 200 Mio de mémoire · 40 Gio de disque$"));
-        await Expect(page.Locator($"[id='{await memory.GetAttributeAsync("id")}-hint']")).ToHaveTextAsync("De 128 Mio à 256 Mio · il vous en reste 200 Mio dans votre quota");
+        await Expect(page.Locator($"[id='{await memory.GetAttributeAsync("id")}-hint']")).ToHaveTextAsync("De 128 à 256 Mio · votre quota en permet encore 200 Mio");
         await Expect(memory).ToHaveAttributeAsync("max", "200");
         await Field(page, "Nom de la VM").FillAsync("gros");
         await memory.FillAsync("256");

@@ -54,12 +54,12 @@ public sealed class TeacherPageTests(BrowserFixture browser)
         var pending = page.Locator(".request-card");
         await Expect(pending).ToHaveCountAsync(2);
         var forCpus = pending.Filter(new() { HasText = "Compiler le projet" });
-        await Expect(forCpus.Locator("h3")).ToHaveTextAsync("Demande de etudiant");
-        await Expect(forCpus.Locator("dd").First).ToHaveTextAsync("Plus de processeurs : 2 processeurs");
+        await Expect(forCpus.Locator("h3")).ToHaveTextAsync("Demande d'etudiant");
+        await Expect(forCpus.Locator("dd").First).ToHaveTextAsync("2 processeurs de plus");
         await forCpus.GetByLabel("Commentaire (envoyé à l'élève)").FillAsync("OK pour le projet, jusqu'aux vacances.");
         await forCpus.GetByRole(AriaRole.Button, new() { Name = "Accepter" }).ClickAsync();
 
-        await Expect(page.Locator("#pending-title ~ .page-status")).ToHaveTextAsync("Demande de etudiant acceptée.");
+        await Expect(page.Locator("#pending-title ~ .page-status")).ToHaveTextAsync("Demande d'etudiant acceptée.");
         await Expect(pending).ToHaveCountAsync(1);
         await Expect(pending.Locator("dd").First).ToHaveTextAsync("Modèle : Windows 11");
         var comment = pending.GetByLabel("Commentaire (envoyé à l'élève)");
@@ -69,7 +69,7 @@ public sealed class TeacherPageTests(BrowserFixture browser)
         await Expect(comment).ToBeFocusedAsync();
         await comment.FillAsync("Pas de licence Windows cette année.");
         await pending.GetByRole(AriaRole.Button, new() { Name = "Refuser" }).ClickAsync();
-        await Expect(page.Locator("#pending-title ~ .page-status")).ToHaveTextAsync("Demande de etudiant refusée.");
+        await Expect(page.Locator("#pending-title ~ .page-status")).ToHaveTextAsync("Demande d'etudiant refusée.");
         await Expect(page.GetByText("Aucune demande en attente.")).ToBeVisibleAsync();
 
         var approved = await RequestApi.GetAsync(student, cpus);

@@ -2,7 +2,7 @@
 import { api } from '../api.js';
 import { focusQuietly, h, hiddenText } from '../dom.js';
 import { field, problemText, showFieldErrors } from '../forms.js';
-import { formatDate, formatDay, formatNumber } from '../format.js';
+import { formatDate, formatDay, formatNumber, ofName } from '../format.js';
 import { t } from '../i18n.js';
 import { machineTable } from '../machine-table.js';
 import { describeRequest, maxTextLength } from './requests.js';
@@ -48,7 +48,7 @@ function requestCard(request, status, afterDecision) {
   const requester = request.requester;
   const comment = h('textarea', { name: 'comment', rows: '2' });
   const commentField = field(t('teacher.comment'), comment, { hint: t('teacher.commentHint', { max: formatNumber(maxTextLength) }) });
-  const heading = h('h3', {}, t('teacher.requestFrom', { user: requester }));
+  const heading = h('h3', {}, t('teacher.requestFrom', { ofUser: ofName(requester) }));
   const card = h('li', { class: 'card request-card', 'data-request-id': request.id },
     heading,
     h('dl', { class: 'facts' },
@@ -70,7 +70,7 @@ function requestCard(request, status, afterDecision) {
     const result = await api(`/api/requests/${encodeURIComponent(request.id)}/${decision}`, { method: 'POST', body: { comment: comment.value } });
     for (const button of buttons) button.disabled = false;
     if (result.ok) {
-      status.textContent = t(`teacher.${decision}d`, { user: requester });
+      status.textContent = t(`teacher.${decision}d`, { ofUser: ofName(requester) });
       const next = card.nextElementSibling ?? card.previousElementSibling;
       card.remove();
       afterDecision();

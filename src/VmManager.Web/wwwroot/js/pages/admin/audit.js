@@ -53,7 +53,7 @@ export default async function audit(panel) {
       return;
     }
     const { items, total, pageSize } = result.data;
-    status.textContent = t('admin.audit.count', { total: formatNumber(total) });
+    status.textContent = t(total === 1 ? 'admin.audit.countOne' : 'admin.audit.count', { total: formatNumber(total) });
     results.replaceChildren(items.length === 0 ? h('p', { class: 'empty' }, t('admin.audit.none')) : h('table', { class: 'table responsive' },
       h('caption', { class: 'visually-hidden' }, t('admin.audit')),
       h('thead', {}, h('tr', {}, ['at', 'actor', 'action', 'target', 'outcome', 'detail', 'address'].map(key => h('th', { scope: 'col' }, t(`admin.audit.${key}`))))),

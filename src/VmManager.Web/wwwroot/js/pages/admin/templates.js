@@ -14,7 +14,7 @@ export default async function templates(panel, app) {
         h('br'), h('span', { class: 'hint' }, templateDescription(template))),
       h('td', { 'data-label': t('admin.os') }, t(`os.${template.os}`)),
       .../** @type {Array<[string, (value: number) => string]>} */ ([['cpus', formatCpus], ['memoryMiB', formatMemory], ['diskGiB', formatDisk]]).map(([name, format]) =>
-        h('td', { 'data-label': t(`admin.range.${name}`) }, t('admin.rangeCell', {
+        h('td', { 'data-label': t(`admin.range.${name}`) }, template[name].min === template[name].max ? format(template[name].min) : t('admin.rangeCell', {
           min: format(template[name].min), max: format(template[name].max), default: format(template[name].default),
         }))),
       h('td', { 'data-label': t('create.lifetime') }, template.lifetimeHours.map(formatHours).join(', ')))))));

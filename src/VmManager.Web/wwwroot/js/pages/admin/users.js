@@ -3,7 +3,7 @@ import { api } from '../../api.js';
 import { confirmAction } from '../../dialog.js';
 import { h } from '../../dom.js';
 import { field, focusFirstInvalid, problemText, showErrors, showFieldErrors, wholeNumberProblem } from '../../forms.js';
-import { formatCpus, formatDate, formatDisk, formatMemory, formatNumber } from '../../format.js';
+import { formatCpus, formatDate, formatDisk, formatMemory, formatNumber, ofName } from '../../format.js';
 import { t, tOr } from '../../i18n.js';
 
 /** Quotas per user: no user list endpoint exists, so VM owners are offered and any name can be looked up. */
@@ -63,9 +63,9 @@ function quotaEditor(status, reload) {
   const form = h('form', { class: 'card quota-form', novalidate: true });
   const fields = {};
   const inputs = {};
-  for (const [name, label] of quotaFields) {
+  for (const [name, label, format] of quotaFields) {
     inputs[name] = h('input', { type: 'number', name, min: '0', step: '1', inputmode: 'numeric', value: override?.[name] ?? '' });
-    fields[name] = field(t(label), inputs[name], { hint: t('admin.quotaFieldHint', { value: limits?.[name] ?? '—' }) });
+    fields[name] = field(t(label), inputs[name], { hint: t('admin.quotaFieldHint', { value: limits?.[name] === undefined ? '—' : format(limits[name]) }) });
   }
   const expiresAt = h('input', { type: 'datetime-local', name: 'expiresAt' });
   const reason = h('textarea', { name: 'reason', rows: '2' }, override?.reason ?? '');
@@ -76,7 +76,7 @@ function quotaEditor(status, reload) {
   const remove = h('button', { type: 'button', class: 'button danger' }, t('admin.removeOverride'));
   remove.hidden = !override;
   form.append(
-    h('h3', { tabindex: '-1' }, t('admin.quotaOf', { user: status.userName, role: t(`role.${status.role}`) })),
+    h('h3', { tabindex: '-1' }, t('admin.quotaOf', { ofUser: ofName(status.userName), role: t(`role.${status.role}`) })),
     h('table', { class: 'table' },
       h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, t('admin.limit')), h('th', { scope: 'col' }, t('admin.used')), h('th', { scope: 'col' }, t('admin.effective')))),
       h('tbody', {}, quotaFields.map(([name, label, format]) => h('tr', {},
