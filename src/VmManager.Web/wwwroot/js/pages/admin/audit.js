@@ -63,7 +63,7 @@ export default async function audit(panel) {
         h('td', { 'data-label': t('admin.audit.action') }, tOr(`audit.action.${item.action}`, item.action)),
         h('td', { 'data-label': t('admin.audit.target'), class: 'wrap-anywhere' }, item.target ?? '—'),
         h('td', { 'data-label': t('admin.audit.outcome') }, tOr(`outcome.${item.outcome}`, item.outcome)),
-        h('td', { 'data-label': t('admin.audit.detail') }, auditDetail(item.detail)),
+        h('td', { 'data-label': t('admin.audit.detail'), class: 'wrap-anywhere' }, auditDetail(item.detail)),
         h('td', { 'data-label': t('admin.audit.address') }, item.clientAddress ?? ''))))));
     const pages = Math.max(1, Math.ceil(total / pageSize));
     const previous = h('button', { type: 'button', class: 'button', disabled: page <= 1, onclick: () => { page--; load(); } }, t('admin.audit.previous'));
