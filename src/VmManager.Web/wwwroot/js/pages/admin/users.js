@@ -77,13 +77,14 @@ function quotaEditor(status, reload) {
   remove.hidden = !override;
   form.append(
     h('h3', { tabindex: '-1' }, t('admin.quotaOf', { ofUser: ofName(status.userName), role: t(`role.${status.role}`) })),
-    h('table', { class: 'table' },
+    h('table', { class: 'table responsive' },
       h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, t('admin.limit')), h('th', { scope: 'col' }, t('admin.used')), h('th', { scope: 'col' }, t('admin.effective')))),
       h('tbody', {}, quotaFields.map(([name, label, format]) => h('tr', {},
-        h('th', { scope: 'row' }, t(label)), h('td', {}, format(status.usage?.[usageOf[name]] ?? 0)), h('td', {}, format(limits?.[name] ?? 0)))))),
+        h('th', { scope: 'row' }, t(label)), h('td', { 'data-label': t('admin.used') }, format(status.usage?.[usageOf[name]] ?? 0)),
+        h('td', { 'data-label': t('admin.effective') }, format(limits?.[name] ?? 0)))))),
     (status.overrides ?? []).length
       ? h('ul', { class: 'overrides' }, status.overrides.map(item => h('li', {}, t('admin.overrideLine', {
-        source: tOr(`admin.source.${item.source}`, item.source), by: item.setBy, at: formatDate(item.setAt), until: item.expiresAt ? formatDate(item.expiresAt) : t('admin.noEnd'),
+        source: tOr(`admin.source.${item.source.split(':')[0]}`, item.source), by: item.setBy, at: formatDate(item.setAt), until: item.expiresAt ? formatDate(item.expiresAt) : t('admin.noEnd'),
       }), item.reason ? ` — ${item.reason}` : '')))
       : h('p', { class: 'hint' }, t('admin.noOverride')),
     h('h4', {}, t('admin.setOverride')), h('p', { class: 'hint' }, t('admin.overrideHint')),
