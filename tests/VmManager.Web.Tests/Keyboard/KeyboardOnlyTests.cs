@@ -59,7 +59,7 @@ public sealed class KeyboardOnlyTests(BrowserFixture browser, RigFixture rig)
             await Expect(card.Locator(".state")).ToHaveTextAsync("En marche", new() { Timeout = (float)VagrantUp.TotalMilliseconds });
 
             // Open its console (a new tab), reach the screen with Tab and type into the VM.
-            var link = card.GetByRole(AriaRole.Link, new() { Name = new Regex("^Ouvrir la console") });
+            var link = card.GetByRole(AriaRole.Link, new() { NameRegex = new Regex("^Ouvrir la console") });
             await Expect(link).ToBeVisibleAsync(new() { Timeout = 30_000 });
             await TabToAsync(page, link);
             var opened = page.Context.WaitForPageAsync();
@@ -79,7 +79,7 @@ public sealed class KeyboardOnlyTests(BrowserFixture browser, RigFixture rig)
 
             // Delete: the card's button, then the dialog's confirmation; focus lands on the page, not <body>.
             await page.BringToFrontAsync();
-            await TabToAsync(page, card.GetByRole(AriaRole.Button, new() { Name = new Regex("^Supprimer") }));
+            await TabToAsync(page, card.GetByRole(AriaRole.Button, new() { NameRegex = new Regex("^Supprimer") }));
             await page.Keyboard.PressAsync("Enter");
             await Expect(page.GetByRole(AriaRole.Button, new() { Name = "Annuler" })).ToBeFocusedAsync();
             await page.Keyboard.PressAsync("Tab");
