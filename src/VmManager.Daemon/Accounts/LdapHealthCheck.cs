@@ -9,12 +9,13 @@ public sealed class LdapHealthCheck(IOptions<LdapOptions> options, IServiceProvi
     {
         if (!options.Value.Enabled)
         {
-            return HealthCheckResult.Healthy("not configured (local accounts)");
+            return HealthCheckResult.Healthy("not configured (local accounts)", new Dictionary<string, object> { ["code"] = "localAccounts" });
         }
         try
         {
             await services.GetRequiredService<LdapDirectory>().CheckServiceBindAsync();
-            return HealthCheckResult.Healthy($"{options.Value.Host}:{options.Value.EffectivePort} service bind ok");
+            return HealthCheckResult.Healthy($"{options.Value.Host}:{options.Value.EffectivePort} service bind ok",
+                new Dictionary<string, object> { ["code"] = "directoryBound", ["server"] = $"{options.Value.Host}:{options.Value.EffectivePort}" });
         }
         catch (DirectoryUnavailableException ex)
         {

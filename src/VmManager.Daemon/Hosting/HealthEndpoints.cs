@@ -6,7 +6,10 @@ namespace VmManager.Daemon.Hosting;
 
 public static class HealthEndpoints
 {
-    /// <summary>/healthz: the process answers. /readyz: every dependency, each with its reason, as JSON.</summary>
+    /// <summary>
+    /// /healthz: the process answers. /readyz: every dependency, each with its reason, as JSON. A check's
+    /// data may hold a "code" and values (its description in words the UI translates): they are answered beside it.
+    /// </summary>
     public static IEndpointRouteBuilder MapHealth(this IEndpointRouteBuilder endpoints)
     {
         endpoints.MapHealthChecks("/healthz", new HealthCheckOptions { Predicate = _ => false, ResponseWriter = WriteJsonAsync });
@@ -25,6 +28,8 @@ public static class HealthEndpoints
             {
                 status = entry.Value.Status.ToString(),
                 description = entry.Value.Description ?? entry.Value.Exception?.Message,
+                code = entry.Value.Data.GetValueOrDefault("code"),
+                values = entry.Value.Data.Where(pair => pair.Key != "code").ToDictionary(pair => pair.Key, pair => pair.Value),
                 durationMs = Math.Round(entry.Value.Duration.TotalMilliseconds, 1),
             }),
         };

@@ -9,7 +9,9 @@ public sealed class LibvirtHealthCheck(Virsh virsh) : IHealthCheck
     {
         try
         {
-            return HealthCheckResult.Healthy((await virsh.VersionAsync(cancellationToken)).Split('\n')[^1].Trim());
+            // "Running against daemon: 9.0.0": the version is the value, the words are the UI's.
+            var line = (await virsh.VersionAsync(cancellationToken)).Split('\n')[^1].Trim();
+            return HealthCheckResult.Healthy(line, new Dictionary<string, object> { ["code"] = "libvirtVersion", ["version"] = line[(line.LastIndexOf(' ') + 1)..] });
         }
         catch (Exception ex) when (ex is VirshException or CommandTimeoutException or InvalidOperationException)
         {
@@ -50,7 +52,7 @@ public sealed class VagrantHealthCheck(IOptions<HypervisorOptions> options) : IH
         var found = ExecutableSearch.Find(vagrant);
         return Task.FromResult(found is null
             ? HealthCheckResult.Unhealthy($"'{vagrant}' not found (Hypervisor:VagrantPath, PATH)")
-            : HealthCheckResult.Healthy(found));
+            : HealthCheckResult.Healthy(found, new Dictionary<string, object> { ["code"] = "vagrantFound", ["path"] = found }));
     }
 }
 

@@ -5,6 +5,14 @@ namespace VmManager.Daemon.Hypervisor;
 
 public sealed record VagrantBox(string Name, string Provider, string Version);
 
+/// <summary>The part of <c>vagrant up</c> a progress line belongs to, from the first line of each part.</summary>
+public enum VagrantPhase
+{
+    StartingDomain,
+    WaitingForNetwork,
+    Provisioning,
+}
+
 /// <summary>All vagrant syntax lives here; every call runs in one VM's folder with our VAGRANT_HOME.</summary>
 public sealed class Vagrant(ICommandRunner runner, IOptions<HypervisorOptions> options)
 {
@@ -32,6 +40,14 @@ public sealed class Vagrant(ICommandRunner runner, IOptions<HypervisorOptions> o
 
     /// <summary>The step a "==> default: …" progress line announces; null for any other output line.</summary>
     public static string? StepOf(string line) => line.StartsWith(StepPrefix, StringComparison.Ordinal) ? line[StepPrefix.Length..].Trim() : null;
+
+    /// <summary>The phase vagrant-libvirt's progress line opens, or null for a line within a phase (settings, SSH retries, …).</summary>
+    public static VagrantPhase? PhaseOf(string step) =>
+        step.StartsWith("Starting domain", StringComparison.Ordinal) ? VagrantPhase.StartingDomain
+        : step.StartsWith("Waiting for domain to get an IP address", StringComparison.Ordinal)
+            || step.StartsWith("Waiting for machine to boot", StringComparison.Ordinal) ? VagrantPhase.WaitingForNetwork
+        : step.StartsWith("Running provisioner", StringComparison.Ordinal) ? VagrantPhase.Provisioning
+        : null;
 
     /// <summary>
     /// vagrant-libvirt's steps right after the domain started (with or without graphics), seconds before the

@@ -6,9 +6,11 @@ namespace VmManager.Daemon.Machines;
 
 /// <summary>
 /// Collects a running job's output and current step; writes them to the job row at most once a
-/// second (and at each step) so the UI can follow a create that takes minutes. When vagrant says the
-/// domain started, <paramref name="domainStarted"/> runs (the worker reads its VNC port) and one more
-/// event follows, so pages learn the console is there while the create goes on. A write the database refuses
+/// second (and at each step) so the UI can follow a create that takes minutes. The row's step is a
+/// code (<see cref="JobSteps"/>) the UI translates; the output keeps every line, with the VM's folder
+/// written "." so no server path reaches a page. When vagrant says the domain started,
+/// <paramref name="domainStarted"/> runs (the worker reads its VNC port) and one more event follows,
+/// so pages learn the console is there while the create goes on. A write the database refuses
 /// (busy, disk full) keeps the text for the next flush, up to what the job row would keep anyway.
 /// </summary>
 public sealed class JobProgress(Job job, Machine machine, MachineStore store, MachineEvents events, TimeProvider time, Func<Task> domainStarted)
@@ -18,25 +20,29 @@ public sealed class JobProgress(Job job, Machine machine, MachineStore store, Ma
     private readonly Lock _lock = new();
     private DateTimeOffset _lastFlush = time.GetUtcNow();
     private string? _step;
+    private string? _code;
     private int _domainStarted;
 
-    public void Step(string step)
+    /// <summary>A step of ours: <paramref name="code"/> for the page, <paramref name="description"/> for the log (and the event).</summary>
+    public void Step(string code, string description)
     {
         lock (_lock)
         {
-            _step = step;
-            _pending.Append("== ").AppendLine(step);
+            _step = description;
+            _code = code;
+            _pending.Append("== ").AppendLine(description);
             FlushLocked();
         }
-        Publish(step);
+        Publish(description);
     }
 
-    /// <summary>One line of a command's output. Vagrant's progress lines double as steps.</summary>
+    /// <summary>One line of a command's output. Vagrant's progress lines may open the next step of a create.</summary>
     public void Line(string line)
     {
+        line = line.Replace(machine.Folder, ".", StringComparison.Ordinal);
         if (Vagrant.StepOf(line) is { } step)
         {
-            Step(step);
+            VagrantStep(step);
             if (Vagrant.MeansDomainStarted(step) && Interlocked.Exchange(ref _domainStarted, 1) == 0)
             {
                 _ = AnnounceScreenAsync();
@@ -53,6 +59,24 @@ public sealed class JobProgress(Job job, Machine machine, MachineStore store, Ma
         }
     }
 
+    private void VagrantStep(string step)
+    {
+        lock (_lock)
+        {
+            _step = step;
+            _pending.Append("== ").AppendLine(step);
+            if (JobSteps.OfVagrant(step) is { } code && JobSteps.IsAfter(code, _code))
+            {
+                _code = code;
+                FlushLocked();
+            }
+            else if (time.GetUtcNow() - _lastFlush >= FlushInterval)
+            {
+                FlushLocked();
+            }
+        }
+        Publish(step);
+    }
     /// <summary>Tasks that finish after the job are harmless: the event only makes pages fetch the VM again.</summary>
     private async Task AnnounceScreenAsync()
     {
@@ -76,7 +100,7 @@ public sealed class JobProgress(Job job, Machine machine, MachineStore store, Ma
         _lastFlush = time.GetUtcNow();
         try
         {
-            store.Progress(job.Id, _step, _pending.ToString());
+            store.Progress(job.Id, _code, _pending.ToString());
             _pending.Clear();
         }
         catch (Exception ex) when (ex is SqliteException or IOException)

@@ -38,17 +38,17 @@ public sealed class MachineOperations(
     {
         if (job.Attempt > 1)
         {
-            progress.Step("cleaning up what the interrupted attempt left");
+            progress.Step(JobSteps.CleaningUp, "cleaning up what the interrupted attempt left");
             await RemoveEverythingAsync(machine, progress, cancellationToken);
         }
         var template = Options.Templates.FirstOrDefault(t => t.Id == machine.TemplateId)
             ?? throw new JobFailedException($"template '{machine.TemplateId}' is no longer in the catalogue", MachineStates.Failed);
-        progress.Step("writing the Vagrantfile");
+        progress.Step(JobSteps.Preparing, "writing the Vagrantfile");
         Directory.CreateDirectory(machine.Folder);
         var spec = new VagrantfileSpec(template, naming.DomainPrefixFor(machine.Id), machine.Cpus, machine.MemoryMib, machine.DiskGib, machine.Owner);
         await File.WriteAllTextAsync(Path.Combine(machine.Folder, "Vagrantfile"), VagrantfileRenderer.Render(spec, hypervisorOptions.Value), cancellationToken);
 
-        progress.Step("vagrant up");
+        progress.Step(JobSteps.Preparing, "vagrant up");
         string? failure;
         try
         {
@@ -68,16 +68,17 @@ public sealed class MachineOperations(
         if (failure is not null)
         {
             progress.Line(failure);
-            progress.Step("removing the half-created VM");
+            progress.Step(JobSteps.CleaningUp, "removing the half-created VM");
             await RemoveEverythingAsync(machine, progress, cancellationToken);
             throw new JobFailedException(failure, MachineStates.Failed);
         }
+        progress.Step(JobSteps.Ready, "the domain runs");
         return MachineStates.Running;
     }
 
     private async Task<string> StartAsync(Machine machine, JobProgress progress, CancellationToken cancellationToken)
     {
-        progress.Step("starting");
+        progress.Step(JobSteps.Starting, "starting");
         if (await RequireDomainAsync(machine, cancellationToken) != DomainState.Running)
         {
             await Virsh(() => virsh.StartAsync(machine.DomainName, cancellationToken), machine.State);
@@ -92,7 +93,7 @@ public sealed class MachineOperations(
         {
             return MachineStates.Stopped;
         }
-        progress.Step("asking the guest to shut down (ACPI)");
+        progress.Step(JobSteps.Stopping, "asking the guest to shut down (ACPI)");
         await Virsh(() => virsh.ShutdownAsync(machine.DomainName, cancellationToken), machine.State);
         var deadline = time.GetUtcNow().AddSeconds(Options.GracefulStopTimeoutSeconds);
         while (time.GetUtcNow() < deadline)
@@ -103,14 +104,14 @@ public sealed class MachineOperations(
             }
             await Task.Delay(TimeSpan.FromSeconds(1), time, cancellationToken);
         }
-        progress.Step($"the guest did not shut down within {Options.GracefulStopTimeoutSeconds} s: forcing it off");
+        progress.Step(JobSteps.ForcingOff, $"the guest did not shut down within {Options.GracefulStopTimeoutSeconds} s: forcing it off");
         await Virsh(() => virsh.DestroyAsync(machine.DomainName, cancellationToken), machine.State);
         return MachineStates.Stopped;
     }
 
     private async Task<string> ForceOffAsync(Machine machine, JobProgress progress, CancellationToken cancellationToken)
     {
-        progress.Step("forcing the VM off");
+        progress.Step(JobSteps.ForcingOff, "forcing the VM off");
         await RequireDomainAsync(machine, cancellationToken);
         await Virsh(() => virsh.DestroyAsync(machine.DomainName, cancellationToken), machine.State);
         return MachineStates.Stopped;
@@ -122,7 +123,7 @@ public sealed class MachineOperations(
         {
             throw new JobFailedException("the VM is not running", MachineStates.Stopped);
         }
-        progress.Step("rebooting");
+        progress.Step(JobSteps.Rebooting, "rebooting");
         await Virsh(() => virsh.RebootAsync(machine.DomainName, cancellationToken), machine.State);
         return MachineStates.Running;
     }
@@ -141,7 +142,7 @@ public sealed class MachineOperations(
     {
         if (Directory.Exists(Path.Combine(machine.Folder, ".vagrant")))
         {
-            progress?.Step("vagrant destroy");
+            progress?.Step(JobSteps.Removing, "vagrant destroy");
             try
             {
                 var result = await vagrant.DestroyAsync(machine.Folder, OperationTimeout, progress is null ? null : progress.Line, cancellationToken);
@@ -155,7 +156,7 @@ public sealed class MachineOperations(
                 progress?.Line($"{ex.Message}; removing with virsh");
             }
         }
-        progress?.Step("checking that the domain and its disks are gone");
+        progress?.Step(JobSteps.Removing, "checking that the domain and its disks are gone");
         if (await virsh.StateAsync(machine.DomainName, cancellationToken) != DomainState.Missing)
         {
             await virsh.DestroyAsync(machine.DomainName, cancellationToken);

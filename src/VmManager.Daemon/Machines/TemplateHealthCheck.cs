@@ -17,7 +17,9 @@ public sealed class TemplateHealthCheck(BoxCatalog boxes, IOptions<MachinesOptio
             }
         }
         return missing.Count == 0
-            ? HealthCheckResult.Healthy($"{options.Value.Templates.Count} template(s), all boxes installed")
-            : HealthCheckResult.Degraded($"box not installed for: {string.Join(", ", missing)}");
+            ? HealthCheckResult.Healthy($"{options.Value.Templates.Count} template(s), all boxes installed",
+                new Dictionary<string, object> { ["code"] = "templatesInstalled", ["count"] = options.Value.Templates.Count })
+            : HealthCheckResult.Degraded($"box not installed for: {string.Join(", ", missing)}",
+                data: new Dictionary<string, object> { ["code"] = "boxesMissing", ["templates"] = string.Join(", ", missing) });
     }
 }

@@ -14,14 +14,15 @@ public sealed class SmtpHealthCheck(IOptions<MailOptions> options, SmtpMailer ma
         var settings = options.Value;
         if (!settings.Enabled)
         {
-            return HealthCheckResult.Healthy("not configured");
+            return HealthCheckResult.Healthy("not configured", new Dictionary<string, object> { ["code"] = "mailOff" });
         }
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(TimeSpan.FromSeconds(5));
         try
         {
             await mailer.CheckAsync(timeout.Token);
-            return HealthCheckResult.Healthy($"{settings.Host}:{settings.Port} ready");
+            return HealthCheckResult.Healthy($"{settings.Host}:{settings.Port} ready",
+                new Dictionary<string, object> { ["code"] = "relayReady", ["server"] = $"{settings.Host}:{settings.Port}" });
         }
         catch (Exception ex) when (ex is SocketException or IOException or OperationCanceledException or SslHandshakeException or ProtocolException or CommandException)
         {

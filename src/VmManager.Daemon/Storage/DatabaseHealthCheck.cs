@@ -11,7 +11,7 @@ public sealed class DatabaseHealthCheck(Database database) : IHealthCheck
         {
             using var connection = database.Open();
             var version = connection.ExecuteScalar<int>("PRAGMA user_version;");
-            return Task.FromResult(HealthCheckResult.Healthy($"schema version {version}"));
+            return Task.FromResult(HealthCheckResult.Healthy($"schema version {version}", new Dictionary<string, object> { ["code"] = "schemaVersion", ["version"] = version }));
         }
         catch (Exception ex) when (ex is Microsoft.Data.Sqlite.SqliteException or IOException)
         {

@@ -24,4 +24,16 @@ public sealed class VagrantOutputTests
     {
         Assert.Equal(started, Vagrant.MeansDomainStarted(step));
     }
+
+    [Theory]
+    [InlineData("Creating domain with the following settings...", null)]
+    [InlineData(" -- Graphics Password: Not defined", null)]
+    [InlineData("Starting domain.", VagrantPhase.StartingDomain)]
+    [InlineData("Waiting for domain to get an IP address...", VagrantPhase.WaitingForNetwork)]
+    [InlineData("Waiting for machine to boot. This may take a few minutes...", VagrantPhase.WaitingForNetwork)]
+    [InlineData("Running provisioner: shell...", VagrantPhase.Provisioning)]
+    public void PhaseOf_Step_OpensAPhaseOnlyOnItsFirstLine(string step, VagrantPhase? phase)
+    {
+        Assert.Equal(phase, Vagrant.PhaseOf(step));
+    }
 }

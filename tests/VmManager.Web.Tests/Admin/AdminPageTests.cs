@@ -38,11 +38,11 @@ public sealed class AdminPageTests(BrowserFixture browser)
         await Expect(cards.Locator("h3")).ToHaveTextAsync(readyz.Select(check => labels[check.Name]));
         await Expect(cards.Locator(".state")).ToHaveTextAsync(readyz.Select(check => check.Value.GetProperty("status").GetString() switch
         {
-            "Healthy" => "Fonctionne",
+            "Healthy" => "Opérationnel",
             "Degraded" => "Dégradé",
             _ => "En panne",
         }));
-        await Expect(page.Locator(".page-status")).ToHaveTextAsync(new Regex("^État général : (Fonctionne|Dégradé|En panne)$"));
+        await Expect(page.Locator(".page-status")).ToHaveTextAsync(new Regex("^État général : (Opérationnel|Dégradé|En panne)$"));
         // libvirt's test driver has one domain of its own, "test": not VmManager's, so left alone.
         var hypervisor = page.Locator(".hypervisor dd");
         await Expect(hypervisor.Nth(0)).ToHaveTextAsync("1");
@@ -64,7 +64,7 @@ public sealed class AdminPageTests(BrowserFixture browser)
         await Expect(rows).ToHaveCountAsync(2);
         await Expect(rows.Nth(0).Locator("th")).ToHaveTextAsync("#2");
         await Expect(rows.Nth(0).Locator("td")).ToHaveTextAsync(
-            new[] { "tp-2 etudiant", "Création En cours", "Waiting for the fake machine to boot", "etudiant" }
+            new[] { "tp-2 etudiant", "Création En cours", "attente de son réseau", "etudiant" }
                 .Select(text => new Regex($"^{Regex.Escape(text)}$")).Concat([new Regex(@"\d"), new Regex(@"^0:\d\d$")]));
         await Expect(rows.Nth(1).Locator("td").First).ToHaveTextAsync("tp-1 etudiant");
     }
@@ -131,7 +131,7 @@ public sealed class AdminPageTests(BrowserFixture browser)
         await Expect(row.Locator("th")).ToContainTextAsync("Mini Linux (démo) (tiny)");
         await Expect(row.Locator("td")).ToHaveTextAsync([
             "Linux", "1 processeur à 2 processeurs (par défaut 1 processeur)", "128 Mio à 256 Mio (par défaut 128 Mio)",
-            "1 Gio à 1 Gio (par défaut 1 Gio)", "2 h, 8 h, 24 h",
+            "1 Gio", "2 h, 8 h, 24 h",
         ]);
     }
 
@@ -154,7 +154,7 @@ public sealed class AdminPageTests(BrowserFixture browser)
         Assert.Contains("actor=etudiant", request.Url, StringComparison.Ordinal);
         Assert.Contains("action=session.login", request.Url, StringComparison.Ordinal);
         Assert.Matches("from=\\d{4}-\\d\\d-\\d\\dT\\d\\d%3A\\d\\d%3A00.000Z", request.Url);
-        await Expect(page.Locator(".page-status")).ToHaveTextAsync("2 entrée(s)");
+        await Expect(page.Locator(".page-status")).ToHaveTextAsync("2 entrées");
         var rows = page.Locator("tbody tr");
         await Expect(rows.Locator("td:nth-child(2)")).ToHaveTextAsync(["etudiant", "etudiant"]);
         await Expect(rows.Locator("td:nth-child(5)")).ToHaveTextAsync(["Réussi", "Échoué"]);
@@ -168,7 +168,7 @@ public sealed class AdminPageTests(BrowserFixture browser)
 
         await page.Locator("#view").GetByLabel("Identifiant").FillAsync("etudiant");
         await page.GetByRole(AriaRole.Button, new() { Name = "Afficher" }).ClickAsync();
-        await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Quota de etudiant (Élève)" })).ToBeFocusedAsync();
+        await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Quota d'etudiant (Élève)" })).ToBeFocusedAsync();
         await Expect(page.GetByText("Aucune dérogation : les valeurs par défaut du rôle s'appliquent.")).ToBeVisibleAsync();
         var cpus = page.GetByLabel("Processeurs");
         var cpusError = page.Locator($"[id='{await cpus.GetAttributeAsync("id")}-error']");

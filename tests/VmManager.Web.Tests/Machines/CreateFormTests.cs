@@ -128,9 +128,9 @@ public sealed class CreateFormTests(BrowserFixture browser)
         await Expect(page.Locator(".page-status")).ToHaveTextAsync("Création de essai-2 lancée : suivez sa progression ci-dessous.");
         await Expect(card.Locator(".state")).ToHaveTextAsync("Création");
         await Expect(card.Locator(".meta")).ToHaveTextAsync("Mini Linux (démo) · 2 processeurs · 128 Mio · 1 Gio");
-        await Expect(card.Locator(".step")).ToHaveTextAsync("Création — étape : Waiting for the fake machine to boot");
+        await Expect(card.Locator(".step")).ToHaveTextAsync("Création — étape 3 sur 5 : attente de son réseau");
         await Expect(card.Locator(".elapsed")).ToHaveTextAsync(new Regex(@"^Écoulé : 0:\d\d$"));
-        await Expect(card.Locator(".lease time")).ToHaveTextAsync(new Regex(@"^1 h 5\d min \d\d s$"));
+        await Expect(card.Locator(".lease time")).ToHaveTextAsync(new Regex(@"^1\sh 5\d\smin \d\d\ss$"));
         await Expect(card.GetByRole(AriaRole.Button, new() { Name = "Supprimer" })).ToBeHiddenAsync();
         Assert.True(await page.EvaluateAsync<bool>("() => window.__sameDocument === true"), "the page was reloaded");
         Assert.Empty(browser.PageErrors[page]);
@@ -144,8 +144,8 @@ public sealed class CreateFormTests(BrowserFixture browser)
         var page = await OpenFormAsync(factory);
         var memory = Field(page, "Mémoire (Mio)");
 
-        await Expect(page.Locator(".quota-summary")).ToHaveTextAsync(new Regex("^Il vous reste : 2 VM · 4 processeurs · 200 Mio de mémoire · 40 Gio de disque$"));
-        await Expect(page.Locator($"[id='{await memory.GetAttributeAsync("id")}-hint']")).ToHaveTextAsync("De 128 Mio à 256 Mio · il vous en reste 200 Mio dans votre quota");
+        await Expect(page.Locator(".quota-summary")).ToHaveTextAsync(new Regex(@"^Il vous reste : 2\sVM · 4\sprocesseurs · 200\sMio de mémoire · 40\sGio de disque$"));
+        await Expect(page.Locator($"[id='{await memory.GetAttributeAsync("id")}-hint']")).ToHaveTextAsync("De 128 à 256 Mio · votre quota en permet encore 200 Mio");
         await Expect(memory).ToHaveAttributeAsync("max", "200");
         await Field(page, "Nom de la VM").FillAsync("gros");
         await memory.FillAsync("256");

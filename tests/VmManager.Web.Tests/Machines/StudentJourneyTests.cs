@@ -71,7 +71,7 @@ public sealed partial class StudentJourneyTests(BrowserFixture browser, RigFixtu
             await card.GetByLabel("Prolonger le bail de").SelectOptionAsync("8");
             await card.GetByRole(AriaRole.Button, new() { Name = "Prolonger" }).ClickAsync();
             await Expect(card.Locator(".card-status")).ToHaveTextAsync(new Regex("^Bail prolongé jusqu'au "));
-            await Expect(card.Locator(".lease time")).ToHaveTextAsync(new Regex(@"^7 h 5\d min \d\d s$"));
+            await Expect(card.Locator(".lease time")).ToHaveTextAsync(new Regex(@"^7\sh 5\d\smin \d\d\ss$"));
             await Screenshot.SaveAsync(page, "journey-running-fr-desktop");
             await page.SetViewportSizeAsync(BrowserFixture.Narrow.Width, BrowserFixture.Narrow.Height);
             await Screenshot.SaveAsync(page, "journey-running-fr-narrow");
@@ -161,7 +161,7 @@ public sealed partial class StudentJourneyTests(BrowserFixture browser, RigFixtu
     }
 
     /// <summary>"Création — étape : …" with a non-empty step.</summary>
-    [GeneratedRegex("^Création — étape : .+")]
+    [GeneratedRegex("^Création — étape [1-5] sur 5 : .+")]
     private static partial Regex StepText();
 
     /// <summary>Waits for the job; a failure shows the VM's log (what vagrant or virsh said).</summary>

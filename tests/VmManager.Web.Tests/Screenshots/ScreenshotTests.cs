@@ -28,6 +28,10 @@ public sealed class ScreenshotTests(BrowserFixture browser)
             var name = $"{stop.Name}-{language}-{size}";
             await Screenshot.SaveAsync(page, name);
             await PageChecks.AssertSoundAsync(page, name);
+            if (language == "fr")
+            {
+                Assert.True((await PageChecks.EnglishOnFrenchPageAsync(page)) is [], $"{name}: English on the French page: {string.Join(", ", await PageChecks.EnglishOnFrenchPageAsync(page))}");
+            }
             saved.Add(name);
         });
 

@@ -4,7 +4,8 @@ namespace VmManager.Web.Tests.Support;
 
 /// <summary>
 /// A vagrant that answers "box list" like the real one (so the template's box counts as installed)
-/// and on "up" prints two steps and sleeps: VMs stay "creating" for pages that need no real VM.
+/// and on "up" prints the first steps as vagrant-libvirt does and sleeps: VMs stay "creating" (at the
+/// step "waiting for its network") for pages that need no real VM.
 /// Each sleeper writes its pid; <see cref="Dispose"/> ends exactly those, so the daemon's shutdown
 /// does not wait for them.
 /// </summary>
@@ -23,7 +24,9 @@ public sealed class FakeVagrant : IDisposable
             fi
             if [ "$1" = up ]; then
               echo "==> default: Creating the fake machine"
-              echo "==> default: Waiting for the fake machine to boot"
+              echo "==> default:  -- Source: $PWD/Vagrantfile"
+              echo "==> default: Starting domain."
+              echo "==> default: Waiting for machine to boot. This may take a few minutes..."
               echo $$ > '{{Pids}}/'$$
               exec sleep 600
             fi

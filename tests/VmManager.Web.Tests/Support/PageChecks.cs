@@ -38,6 +38,36 @@ public static partial class PageChecks
     public static Task<bool> OverflowsSidewaysAsync(IPage page) =>
         page.EvaluateAsync<bool>("() => document.documentElement.scrollWidth > window.innerWidth + 1");
 
+    /// <summary>English the server used to send as is: health descriptions, audit codes and details, vagrant's steps, roles.</summary>
+    private static readonly string[] ServerEnglish =
+    [
+        "schema version", "Running against daemon", "not configured", "template(s)", "all boxes installed", "service bind ok",
+        "wrong user name or password", "too many failed attempts", "session.login", "session.logout", "quota.set", "vm.create",
+        "Student", "Teacher", "Waiting for", "Creating", "Starting domain", "Graphics Password", "Source:", "vagrant up",
+    ];
+
+    private static readonly Lazy<Regex> EnglishText = new(() => new Regex(
+        string.Join('|', Dictionaries.EnglishOnlyPieces().Concat(ServerEnglish).OrderByDescending(text => text.Length)
+            .Select(text => $@"(?<![\p{{L}}.]){Regex.Escape(text)}(?![\p{{L}}])"))));
+
+    /// <summary>
+    /// English on a French page: texts of the English dictionary that French does not share, and English
+    /// the server used to send. The operations log is vagrant's own output and stays as written.
+    /// </summary>
+    public static async Task<string[]> EnglishOnFrenchPageAsync(IPage page)
+    {
+        var text = await page.EvaluateAsync<string>("""
+            () => {
+              const logs = [...document.querySelectorAll('.log-output')];
+              for (const log of logs) log.style.display = 'none';
+              const text = document.body.innerText;
+              for (const log of logs) log.style.display = '';
+              return text;
+            }
+            """);
+        return [.. EnglishText.Value.Matches(text).Select(match => match.Value).Distinct()];
+    }
+
     public static async Task AssertSoundAsync(IPage page, string where)
     {
         Assert.True((await UnlabelledControlsAsync(page)) is [], $"{where}: controls without a label: {string.Join(", ", await UnlabelledControlsAsync(page))}");

@@ -37,6 +37,15 @@ public static class UiTour
             await page.Locator(".create-form button[type=submit]").ClickAsync();
         }),
         new("requests", "etudiant", "#/requests", ".request-list tbody tr"),
+        // The console of a VM still being created: the message alone, no empty screen.
+        new("console", "etudiant", "", "#error:visible", OpenConsoleAsync),
+        // Its "type text" dialog, opened by script (its button waits for a connected console).
+        new("console-text-dialog", "etudiant", "", "#text-dialog[open]", async page =>
+        {
+            await OpenConsoleAsync(page);
+            await page.Locator("#error:visible").WaitForAsync();
+            await page.EvaluateAsync("() => document.querySelector('#text-dialog').showModal()");
+        }),
         new("teacher", "enseignant", "#/teacher", ".request-card"),
         new("admin-health", "admin", "#/admin/health", ".health-card"),
         new("admin-vms", "admin", "#/admin/vms", "table.machines tbody tr"),
@@ -48,7 +57,21 @@ public static class UiTour
         new("admin-templates", "admin", "#/admin/templates", "tbody tr"),
         new("admin-jobs", "admin", "#/admin/jobs", "tbody tr"),
         new("admin-audit", "admin", "#/admin/audit", "tbody tr"),
+        // A confirmation dialog (the same as a VM's delete), last of its user: it stays open.
+        new("admin-users-dialog", "admin", "#/admin/users", "dialog.confirm-dialog[open]", async page =>
+        {
+            await page.Locator("#view input[name=userName]").FillAsync("etudiant");
+            await page.Locator(".inline-form button[type=submit]").ClickAsync();
+            await page.Locator(".quota-form .button.danger").ClickAsync();
+        }),
     ];
+
+    /// <summary>The console page of the student's first VM, in a full page load as from its link.</summary>
+    private static async Task OpenConsoleAsync(IPage page)
+    {
+        var id = await page.EvaluateAsync<string>("async () => (await (await fetch('/api/vms')).json())[0].id");
+        await page.GotoAsync($"/console.html?vm={Uri.EscapeDataString(id)}");
+    }
 
     /// <summary>What the pages show: VMs (two of the student's, one of the teacher's), requests, a quota override.</summary>
     public static async Task SeedAsync(WebUiFactory factory)

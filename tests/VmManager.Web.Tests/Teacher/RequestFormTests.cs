@@ -80,7 +80,7 @@ public sealed class RequestFormTests(BrowserFixture browser)
         await Expect(page.Locator(".page-status")).ToHaveTextAsync("Demande envoyée : un·e enseignant·e va l'examiner.");
         var row = page.Locator(".request-list tbody tr");
         await Expect(row).ToHaveCountAsync(1);
-        await Expect(row.Locator("td").Nth(1)).ToHaveTextAsync("Plus de mémoire : 1 Gio");
+        await Expect(row.Locator("td").Nth(1)).ToHaveTextAsync("1 Gio de plus");
         await Expect(row.Locator(".state")).ToHaveTextAsync("En attente");
         await Expect(page.GetByLabel("Pourquoi")).ToHaveValueAsync("");
 

@@ -25,7 +25,7 @@ public sealed class TeacherPageTests(BrowserFixture browser)
         await Expect(rows).ToHaveCountAsync(1);
         await Expect(rows.First.Locator("th")).ToHaveTextAsync("tp-reseau");
         await Expect(rows.First.Locator(".state")).ToHaveTextAsync("Création");
-        await Expect(rows.First.Locator(".row-step")).ToHaveTextAsync("Création — étape : Waiting for the fake machine to boot");
+        await Expect(rows.First.Locator(".row-step")).ToHaveTextAsync("Création — étape 3 sur 5 : attente de son réseau");
 
         // A VM created while the page is open appears through the event stream.
         await MachineApi.CreateAsync(student, "tp-web");
@@ -35,23 +35,6 @@ public sealed class TeacherPageTests(BrowserFixture browser)
         await Expect(page.Locator("table.machines tbody tr:visible th")).ToHaveTextAsync("tp-web");
         await Expect(page.GetByText("Aucune demande en attente.")).ToBeVisibleAsync();
         Assert.Empty(browser.PageErrors[page]);
-    }
-
-    [Fact]
-    public async Task Requests_OnAServerWithoutTheRequestsApi_AreHiddenEverywhere()
-    {
-        // An older daemon answers 404 here: the page is written to hide what it cannot use.
-        using var factory = new WebUiFactory(realRig: false);
-        var page = await browser.OpenAsync(factory);
-        await page.Context.RouteAsync("**/api/requests**", route => route.FulfillAsync(new RouteFulfillOptions { Status = 404 }));
-        await UiSession.LoginAsync(page, "enseignant", WebUiFactory.TeacherPassword);
-
-        await Expect(page.Locator("#nav").GetByRole(AriaRole.Link)).ToHaveTextAsync(["Mes VM", "Nouvelle VM", "Enseignant"]);
-        await page.GetByRole(AriaRole.Link, new() { Name = "Enseignant" }).ClickAsync();
-        await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "VM des élèves" })).ToBeVisibleAsync();
-        await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Demandes en attente" })).ToBeHiddenAsync();
-        await UiSession.GoAsync(page, "#/requests");
-        await Expect(page.Locator(".notice")).ToHaveTextAsync("Cette fonction n'est pas encore disponible sur ce serveur.");
     }
 
     [Fact]
@@ -71,12 +54,12 @@ public sealed class TeacherPageTests(BrowserFixture browser)
         var pending = page.Locator(".request-card");
         await Expect(pending).ToHaveCountAsync(2);
         var forCpus = pending.Filter(new() { HasText = "Compiler le projet" });
-        await Expect(forCpus.Locator("h3")).ToHaveTextAsync("Demande de etudiant");
-        await Expect(forCpus.Locator("dd").First).ToHaveTextAsync("Plus de processeurs : 2 processeurs");
+        await Expect(forCpus.Locator("h3")).ToHaveTextAsync("Demande d'etudiant");
+        await Expect(forCpus.Locator("dd").First).ToHaveTextAsync("2 processeurs de plus");
         await forCpus.GetByLabel("Commentaire (envoyé à l'élève)").FillAsync("OK pour le projet, jusqu'aux vacances.");
         await forCpus.GetByRole(AriaRole.Button, new() { Name = "Accepter" }).ClickAsync();
 
-        await Expect(page.Locator("#pending-title ~ .page-status")).ToHaveTextAsync("Demande de etudiant acceptée.");
+        await Expect(page.Locator("#pending-title ~ .page-status")).ToHaveTextAsync("Demande d'etudiant acceptée.");
         await Expect(pending).ToHaveCountAsync(1);
         await Expect(pending.Locator("dd").First).ToHaveTextAsync("Modèle : Windows 11");
         var comment = pending.GetByLabel("Commentaire (envoyé à l'élève)");
@@ -86,7 +69,7 @@ public sealed class TeacherPageTests(BrowserFixture browser)
         await Expect(comment).ToBeFocusedAsync();
         await comment.FillAsync("Pas de licence Windows cette année.");
         await pending.GetByRole(AriaRole.Button, new() { Name = "Refuser" }).ClickAsync();
-        await Expect(page.Locator("#pending-title ~ .page-status")).ToHaveTextAsync("Demande de etudiant refusée.");
+        await Expect(page.Locator("#pending-title ~ .page-status")).ToHaveTextAsync("Demande d'etudiant refusée.");
         await Expect(page.GetByText("Aucune demande en attente.")).ToBeVisibleAsync();
 
         var approved = await RequestApi.GetAsync(student, cpus);

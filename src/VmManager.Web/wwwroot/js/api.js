@@ -1,3 +1,4 @@
+// @ts-check
 // The one way the UI calls the API: JSON in and out, the anti-forgery token (X-CSRF-TOKEN) on every
 // state-changing request when the server offers one, and one place that notices a lost session.
 const unsafeMethods = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
@@ -43,7 +44,12 @@ async function send(path, method, body, headers, antiforgery) {
  * login turns it off). Resolves to { ok, status, headers, data }: data is the parsed JSON (a problem
  * details object on errors), the text of a text answer, or null. A network failure gives status 0.
  */
-export async function api(path, { method = 'GET', body, headers = {}, antiforgery = true } = {}) {
+/**
+ * @param {string} path
+ * @param {{ method?: string, body?: unknown, headers?: Record<string, string>, antiforgery?: boolean }} [options]
+ * @returns {Promise<{ ok: boolean, status: number, headers: Headers, data: any }>}
+ */
+export async function api(path, { method = 'GET', body = undefined, headers = {}, antiforgery = true } = {}) {
   const upper = method.toUpperCase();
   try {
     let result = await send(path, upper, body, headers, antiforgery);
@@ -59,6 +65,3 @@ export async function api(path, { method = 'GET', body, headers = {}, antiforger
     return { ok: false, status: 0, headers: new Headers(), data: null };
   }
 }
-
-/** True when the server has this endpoint: parts of the UI wait for APIs other branches add. */
-export const exists = result => result.status !== 404 && result.status !== 405;

@@ -1,4 +1,5 @@
-import { api, exists, onSessionLost, resetToken } from './api.js';
+// @ts-check
+import { api, onSessionLost, resetToken } from './api.js';
 import { focusQuietly, h } from './dom.js';
 import { applyLanguage, t } from './i18n.js';
 import { connectEvents, disconnectEvents } from './live.js';
@@ -11,12 +12,11 @@ import vmsPage from './pages/vms.js';
 
 const roleRank = { Student: 0, Teacher: 1, Admin: 2 };
 
-// Hash routes: #/vms, #/vms/new, #/requests, #/teacher, #/admin[/section]. `feature` hides the link
-// until the server has that API (other parts of VmManager add it); the page itself then says so.
+// Hash routes: #/vms, #/vms/new, #/requests, #/teacher, #/admin[/section]; `role` is the least role that sees it.
 const routes = [
   { path: 'vms', title: 'nav.vms', page: vmsPage },
   { path: 'vms/new', title: 'nav.create', page: createPage },
-  { path: 'requests', title: 'nav.requests', page: requestsPage, feature: 'requests' },
+  { path: 'requests', title: 'nav.requests', page: requestsPage },
   { path: 'teacher', title: 'nav.teacher', page: teacherPage, role: 'Teacher' },
   { path: 'admin', title: 'nav.admin', page: adminPage, role: 'Admin', sections: true },
 ];
@@ -25,39 +25,32 @@ const view = document.getElementById('view');
 const nav = document.getElementById('nav');
 let cleanup = null;
 let renderCount = 0;
+/** @type {{ message: string, vmName: string | null } | null} */
 let flashMessage = null;
 let templatesPromise = null;
 let quotaPromise = null;
 
-/** What pages share: the user, the server's optional features, cached templates and quota. */
+/** What pages share: the user, cached templates and quota. */
 const app = {
   user: null,
-  features: { quota: false, requests: false },
   templates() {
     templatesPromise ??= api('/api/templates').then(result => (result.ok ? result.data : []));
     return templatesPromise;
   },
-  /** { limits, usage, remaining } or null; accepts the older { quota, usage } shape too. */
+  /** The signed-in user's { limits, usage, remaining }, or null when it could not be read. */
   quota() {
     quotaPromise ??= api('/api/quota').then(result => {
       quotaPromise = null;
-      if (!result.ok) return null;
-      const limits = result.data.limits ?? result.data.quota;
-      const usage = result.data.usage;
-      const remaining = result.data.remaining ?? {
-        maxVms: limits.maxVms - usage.vms, maxCpus: limits.maxCpus - usage.cpus, maxMemoryMiB: limits.maxMemoryMiB - usage.memoryMiB,
-        maxDiskGiB: limits.maxDiskGiB - usage.diskGiB, maxRunningVms: limits.maxRunningVms - usage.runningVms,
-      };
-      return { limits, usage, remaining };
+      return result.ok ? result.data : null;
     });
     return quotaPromise;
   },
   invalidateQuota() {
     quotaPromise = null;
   },
-  /** A message for the next page's status line (e.g. "creation started" after the create form). */
-  flash(message) {
-    flashMessage = message;
+  /** A message for the next page's status line (e.g. "creation started" after the create form), about the VM `vmName`. */
+  flash(message, vmName = null) {
+    flashMessage = { message, vmName };
   },
   takeFlash() {
     const message = flashMessage;
@@ -66,7 +59,7 @@ const app = {
   },
 };
 
-const allowed = route => (!route.role || roleRank[app.user.role] >= roleRank[route.role]) && (!route.feature || app.features[route.feature]);
+const allowed = route => !route.role || roleRank[app.user.role] >= roleRank[route.role];
 
 function resolve(hash) {
   const path = hash.replace(/^#\/?/, '').replace(/\/$/, '');
@@ -97,7 +90,7 @@ async function render() {
   renderNav(route);
   document.title = `${t(route.title)} — VmManager`;
   if (!allowed(route)) {
-    root.append(h('h1', {}, t(route.title)), h('p', { class: 'notice' }, t(route.feature ? 'app.unavailable' : 'app.forbidden')));
+    root.append(h('h1', {}, t(route.title)), h('p', { class: 'notice' }, t('app.forbidden')));
     focusQuietly(root.querySelector('h1'));
     return;
   }
@@ -124,8 +117,6 @@ async function startSession(user) {
   app.user = user;
   templatesPromise = null;
   app.invalidateQuota();
-  const [quota, requests] = await Promise.all([api('/api/quota'), api('/api/requests')]);
-  app.features = { quota: quota.ok, requests: exists(requests) && requests.status !== 0 };
   connectEvents();
   login.hide();
   showUser();
@@ -164,7 +155,7 @@ document.getElementById('skip-link').addEventListener('click', event => {
   focusQuietly(view.hidden ? document.getElementById('login-title') : view.querySelector('h1') ?? document.getElementById('main'));
 });
 
-for (const button of document.querySelectorAll('[data-lang]')) {
+for (const button of /** @type {NodeListOf<HTMLElement>} */ (document.querySelectorAll('[data-lang]'))) {
   button.addEventListener('click', () => {
     applyLanguage(button.dataset.lang);
     if (app.user) {

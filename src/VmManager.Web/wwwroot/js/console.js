@@ -1,7 +1,11 @@
+// @ts-check
 // The VM console: asks the daemon for a single-use ticket, then lets noVNC speak RFB over the
 // daemon's WebSocket bridge. Every new connection (reconnect included) needs a fresh ticket.
+// @ts-expect-error -- noVNC is copied into wwwroot at build and has no type declarations.
 import RFB from '/novnc/core/rfb.js';
+// @ts-expect-error -- as above.
 import KeyTable from '/novnc/core/input/keysym.js';
+// @ts-expect-error -- as above.
 import keysyms from '/novnc/core/input/keysymdef.js';
 import { api } from './api.js';
 import { applyLanguage, t } from './i18n.js';
@@ -10,11 +14,38 @@ const $ = selector => document.querySelector(selector);
 const vmId = new URLSearchParams(location.search).get('vm') ?? '';
 const screen = $('#screen');
 const state = { state: 'idle', viewOnly: false, error: null };
-window.__console = state;
+/** @type {any} */ (window).__console = state;
 
 let rfb = null;
 let attempt = 0; // a newer connect() (reconnect clicked twice) makes the older one give up
 let scale = localStorage.getItem('console.scale') !== 'false';
+
+// The VM's name for the heading and the tab (the address only has its id); null until known.
+let vmName = null;
+
+function showTitle() {
+  $('#vm-name').textContent = vmName ?? '';
+  document.title = `${t('console.title')}${vmName ? ` ${vmName}` : ''} — VmManager`;
+}
+
+async function loadName() {
+  if (!vmId) return;
+  const response = await fetch(`/api/vms/${encodeURIComponent(vmId)}`, { headers: { Accept: 'application/json' } });
+  if (response.ok) {
+    vmName = (await response.json()).name;
+    showTitle();
+  }
+}
+
+// noVNC makes its canvas focusable by script only: a Tab stop lets keyboard users type into the VM.
+function makeScreenReachable() {
+  const canvas = [...screen.querySelectorAll('canvas')].at(-1);
+  if (!canvas) return;
+  canvas.tabIndex = 0;
+  canvas.setAttribute('role', 'application');
+  canvas.setAttribute('aria-label', t('console.screen'));
+  canvas.setAttribute('aria-describedby', 'console-hint');
+}
 
 function setState(next, statusKey) {
   state.state = next;
@@ -22,8 +53,10 @@ function setState(next, statusKey) {
   status.dataset.i18n = statusKey;
   status.textContent = t(statusKey);
   $('#progress').hidden = !(next === 'ticket' || next === 'connecting');
+  // Without a console there is nothing to show but the message: no empty screen, no idle controls.
+  document.body.classList.toggle('console-failed', next === 'failed');
   const canType = next === 'connected' && !state.viewOnly;
-  for (const button of document.querySelectorAll('.key-combo, #send-text')) button.disabled = !canType;
+  for (const button of document.querySelectorAll('.key-combo, #send-text')) if (button instanceof HTMLButtonElement) button.disabled = !canType;
 }
 
 // Elements carrying data-i18n are re-translated when the language changes.
@@ -74,6 +107,7 @@ async function connect() {
   const scheme = location.protocol === 'https:' ? 'wss:' : 'ws:';
   const session = new RFB(screen, `${scheme}//${location.host}${ticket.webSocketPath}`, { shared: true });
   rfb = session;
+  makeScreenReachable();
   session.viewOnly = ticket.viewOnly;
   session.scaleViewport = scale;
   session.background = '#222';
@@ -177,9 +211,16 @@ window.addEventListener('keydown', event => {
 }, true);
 
 applyLanguage();
-for (const button of document.querySelectorAll('[data-lang]')) button.addEventListener('click', () => applyLanguage(button.dataset.lang));
-for (const button of document.querySelectorAll('.key-combo')) button.addEventListener('click', () => sendCombo(button.dataset.combo));
-$('#vm-name').textContent = vmId;
+for (const button of /** @type {NodeListOf<HTMLElement>} */ (document.querySelectorAll('[data-lang]'))) {
+  button.addEventListener('click', () => {
+    applyLanguage(button.dataset.lang);
+    showTitle();
+    screen.querySelector('canvas')?.setAttribute('aria-label', t('console.screen'));
+  });
+}
+for (const button of /** @type {NodeListOf<HTMLElement>} */ (document.querySelectorAll('.key-combo'))) button.addEventListener('click', () => sendCombo(button.dataset.combo));
+showTitle();
+loadName();
 $('#scale').setAttribute('aria-pressed', String(scale));
 $('#scale').addEventListener('click', toggleScale);
 $('#fullscreen').addEventListener('click', toggleFullscreen);

@@ -1,3 +1,4 @@
+// @ts-check
 import { h, uniqueId } from './dom.js';
 import { t } from './i18n.js';
 

@@ -1,3 +1,4 @@
+// @ts-check
 // A tiny DOM builder: h('button', { type: 'button', onclick }, 'Text'). Attributes set to null or false
 // are left out, true gives an empty attribute; children may be strings, nodes, arrays, null or false.
 export function h(tag, attributes = {}, ...children) {

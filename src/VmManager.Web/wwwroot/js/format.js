@@ -1,3 +1,4 @@
+// @ts-check
 import { currentLanguage, t } from './i18n.js';
 
 const pad = value => String(value).padStart(2, '0');
@@ -44,6 +45,12 @@ export const formatDisk = gibibytes => t('unit.gib', { value: formatNumber(gibib
 export const formatCpus = cpus => t(cpus > 1 ? 'unit.cpus' : 'unit.cpu', { value: formatNumber(cpus) });
 
 export const formatHours = hours => t('unit.hours', { value: formatNumber(hours) });
+
+/** "de Paul", "d'Inès" in French (elision before a vowel or a mute h); the name alone in English ("Request from Inès"). */
+export function ofName(name) {
+  if (currentLanguage() !== 'fr') return name;
+  return /^[aeiouyh]/i.test(name.normalize('NFD')) ? `d'${name}` : `de ${name}`;
+}
 
 /** A template's label and description in the page's language. */
 export const templateLabel = template => (currentLanguage() === 'en' ? template?.labelEn : template?.labelFr) ?? '';

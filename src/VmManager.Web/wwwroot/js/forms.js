@@ -1,3 +1,4 @@
+// @ts-check
 import { h, uniqueId } from './dom.js';
 import { formatNumber } from './format.js';
 import { t } from './i18n.js';
@@ -7,7 +8,12 @@ import { t } from './i18n.js';
  * reader reads the error when the control gets focus. `control` is an input, select or textarea
  * (its id is set here); returns { element, control, setError, setHint }.
  */
-export function field(label, control, { hint, extra } = {}) {
+/**
+ * @param {string} label
+ * @param {HTMLInputElement | HTMLSelectElement | HTMLTextAreaElement} control
+ * @param {{ hint?: string, extra?: Node | null }} [options]
+ */
+export function field(label, control, { hint = undefined, extra = undefined } = {}) {
   const id = control.id || uniqueId(control.name || 'field');
   control.id = id;
   const hintElement = h('p', { class: 'hint', id: `${id}-hint` }, hint ?? '');
@@ -33,7 +39,12 @@ export function field(label, control, { hint, extra } = {}) {
 }
 
 /** A <fieldset> of radio buttons or other grouped controls with one error for the group. */
-export function group(legend, children, { name, hint } = {}) {
+/**
+ * @param {string} legend
+ * @param {unknown} children
+ * @param {{ name?: string, hint?: string }} [options]
+ */
+export function group(legend, children, { name = undefined, hint = undefined } = {}) {
   const id = uniqueId(name ?? 'group');
   const errorElement = h('p', { class: 'error field-error', id: `${id}-error` });
   errorElement.hidden = true;
@@ -67,6 +78,7 @@ export function showErrors(fields, errors) {
 }
 
 // The API answers in English; the common messages are shown in the page's language.
+/** @type {Array<[RegExp, (match: RegExpExecArray) => string]>} */
 const serverMessages = [
   [/^required$/i, () => t('form.required')],
   [/^at most (\d+) characters$/i, ([, max]) => t('form.tooLong', { max })],

@@ -1,3 +1,4 @@
+// @ts-check
 import { api } from './api.js';
 
 // One EventSource per signed-in page. The server sends "machine" events ({machineId, owner, state,
@@ -38,7 +39,11 @@ export function onMachineChange(listener) {
  * whether the page shows it; it sees events too (both carry `owner`), so others' VMs cost no request. Calls onList(machines), onUpsert(machine) and onRemove(id). Returns
  * { refresh(id), stop() }: refresh after the page's own action answers, in case an event is slow.
  */
-export function watchMachines({ listPath, keep = () => true, onList, onUpsert, onRemove, onError }) {
+/**
+ * @param {{ listPath: string, keep?: (machine: any) => boolean, onList: (machines: any[]) => void,
+ *   onUpsert: (machine: any) => void, onRemove: (id: string) => void, onError?: (result: any) => void }} options
+ */
+export function watchMachines({ listPath, keep = () => true, onList, onUpsert, onRemove, onError = undefined }) {
   const inFlight = new Set();
   const again = new Set();
   let stopped = false;

@@ -1,3 +1,4 @@
+// @ts-check
 import { api } from './api.js';
 import { confirmAction } from './dialog.js';
 import { focusQuietly, h, hiddenText, uniqueId } from './dom.js';
@@ -81,10 +82,10 @@ export function machineTable(app, { caption, keep = () => true, actions, console
       h('td', { 'data-label': t('machines.owner') }, machine.owner),
       h('td', { 'data-label': t('machines.template') }, templateLabel(templates.get(machine.templateId)) || machine.templateId),
       h('td', { 'data-label': t('machines.state') }, stateBadge(machine.state),
-        operation ? h('span', { class: 'row-step' }, t('vm.operationStep', operation)) : null,
+        operation ? h('span', { class: 'row-step' }, operation.text) : null,
         machine.lastError ? h('span', { class: 'row-error error' }, machine.lastError) : null),
       h('td', { 'data-label': t('machines.lease') },
-        h('time', { datetime: machine.expiresAt, title: formatDate(machine.expiresAt), 'data-countdown': '' }, formatRemaining(new Date(machine.expiresAt) - Date.now()))),
+        h('time', { datetime: machine.expiresAt, title: formatDate(machine.expiresAt), 'data-countdown': '' }, formatRemaining(Date.parse(machine.expiresAt) - Date.now()))),
       h('td', { 'data-label': t('machines.actions') }, buttons.length || machine.consoleAvailable
         ? h('div', { class: 'row-actions' }, buttons, machine.consoleAvailable ? consoleLink(machine, consoleLabel) : null)
         : '—'));
@@ -128,7 +129,7 @@ export function machineTable(app, { caption, keep = () => true, actions, console
         onError: result => { status.textContent = problemText(result, t('vms.loadFailed')); },
       });
       stopTicking = everySecond(() => {
-        for (const time of body.querySelectorAll('time[data-countdown]')) time.textContent = formatRemaining(new Date(time.dateTime) - Date.now());
+        for (const time of body.querySelectorAll('time[data-countdown]')) if (time instanceof HTMLTimeElement) time.textContent = formatRemaining(Date.parse(time.dateTime) - Date.now());
       });
     },
     /** Applies the filters again (after the page changed what `filter` keeps). */

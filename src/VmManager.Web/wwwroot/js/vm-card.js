@@ -1,9 +1,10 @@
+// @ts-check
 import { api } from './api.js';
 import { confirmAction } from './dialog.js';
 import { focusQuietly, h, hiddenText, icon, uniqueId } from './dom.js';
 import { problemText } from './forms.js';
 import { formatCpus, formatDate, formatDisk, formatElapsed, formatHours, formatMemory, formatRemaining, templateLabel } from './format.js';
-import { t } from './i18n.js';
+import { t, tOr } from './i18n.js';
 
 /** The state as an icon and a word (colour only repeats it). */
 export function stateBadge(state) {
@@ -18,12 +19,24 @@ export function consoleLink(machine, labelKey = 'vm.openConsole') {
     t(labelKey), hiddenText(` ${machine.name} ${t('common.newTab')}`), icon('external'));
 }
 
-/** The current operation: what, which step, for how long. */
+// The steps of a create the server reports (job.step codes), in order: "step 3 of 5".
+const creationSteps = ['preparing', 'starting', 'network', 'password', 'ready'];
+
+/**
+ * The current operation in words: "Création — étape 3 sur 5 : attente de son réseau". `number` and
+ * `count` are set for a create's steps (for a progress bar); a step code this page does not know is shown as sent.
+ */
 export function operationText(machine) {
   const job = machine.job;
-  const what = t(`job.${job?.kind ?? (machine.state === 'deleting' ? 'delete' : 'create')}`);
-  const step = job?.state === 'queued' ? t('job.queued') : job?.step ?? t('job.preparing');
-  return { what, step };
+  const kind = job?.kind ?? (machine.state === 'deleting' ? 'delete' : 'create');
+  const what = t(`job.${kind}`);
+  if (job?.state === 'queued') return { text: t('vm.operationStep', { what, step: t('job.queued') }) };
+  const code = job?.step ?? 'preparing';
+  const step = tOr(`step.${code}`, code);
+  const number = kind === 'create' ? creationSteps.indexOf(code) + 1 : 0;
+  return number > 0
+    ? { text: t('vm.creationStep', { what, step, number, count: creationSteps.length }), number, count: creationSteps.length }
+    : { text: t('vm.operationStep', { what, step }) };
 }
 
 export const isBusy = machine => Boolean(machine.job) || machine.state === 'creating' || machine.state === 'deleting';
@@ -106,6 +119,8 @@ export function createVmCard(machine, { template, refresh, announce }) {
       meta, lease, progress, lastError, actions, extend, credentials.element, log.element, status));
 
   function render() {
+    // Disabling or hiding the focused button would drop focus to <body>: it moves to the card's heading.
+    const focused = element.contains(document.activeElement) ? document.activeElement : null;
     const m = current;
     const busy = isBusy(m);
     heading.textContent = m.name;
@@ -115,9 +130,15 @@ export function createVmCard(machine, { template, refresh, announce }) {
     leaseTime.title = formatDate(m.expiresAt);
     progress.hidden = !busy;
     if (busy) {
-      const { what, step } = operationText(m);
-      const text = t('vm.operationStep', { what, step });
+      const { text, number, count } = operationText(m);
+      // The live region changes only when the step does, so a screen reader announces steps, not updates.
       if (stepText.textContent !== text) stepText.textContent = text;
+      if (number) {
+        progressBar.max = count;
+        progressBar.value = number;
+      } else {
+        progressBar.removeAttribute('value');
+      }
     }
     lastError.hidden = !m.lastError;
     lastError.textContent = m.lastError ? t('vm.lastError', { error: m.lastError }) : '';
@@ -131,17 +152,16 @@ export function createVmCard(machine, { template, refresh, announce }) {
     extendButton.disabled = !settled;
     credentials.element.hidden = !['running', 'stopped'].includes(m.state);
     tick();
-    // A focused control that just disappeared would drop focus to the page: keep it on the card.
-    if (element.contains(document.activeElement) && document.activeElement.closest('[hidden]')) focusQuietly(heading);
+    if (focused && (focused.closest('[hidden]') || (focused instanceof HTMLButtonElement && focused.disabled))) focusQuietly(heading);
   }
 
   function tick() {
-    const remaining = new Date(current.expiresAt) - Date.now();
+    const remaining = Date.parse(current.expiresAt) - Date.now();
     leaseLabel.textContent = remaining > 0 ? t('vm.expiresIn') : t('vm.expiredLabel');
     leaseTime.textContent = formatRemaining(remaining);
     if (isBusy(current)) {
       const since = current.job?.startedAt ?? current.job?.createdAt ?? current.createdAt;
-      elapsed.textContent = t('vm.elapsed', { time: formatElapsed(Date.now() - new Date(since)) });
+      elapsed.textContent = t('vm.elapsed', { time: formatElapsed(Date.now() - Date.parse(since)) });
     }
   }
 

@@ -1,7 +1,8 @@
+// @ts-check
 import { api } from '../api.js';
 import { h, uniqueId } from '../dom.js';
 import { field, focusFirstInvalid, group, onValidSubmit, problemText, showErrors, showFieldErrors, wholeNumberProblem } from '../forms.js';
-import { formatCpus, formatDisk, formatHours, formatMemory, templateDescription, templateLabel } from '../format.js';
+import { formatCpus, formatDisk, formatHours, formatMemory, formatNumber, templateDescription, templateLabel } from '../format.js';
 import { t, tOr } from '../i18n.js';
 
 const maxNameLength = 32;
@@ -17,14 +18,14 @@ const sizes = [
 /** #/vms/new: template, name, sizes within the template's range and my quota, lifetime. */
 export default async function createPage(root, app) {
   root.append(h('h1', {}, t('create.title')));
-  const [templates, quota] = await Promise.all([app.templates(), app.features.quota ? app.quota() : null]);
+  const [templates, quota] = await Promise.all([app.templates(), app.quota()]);
   const remaining = quota?.remaining ?? null;
 
   const quotaBox = remaining ? h('p', { class: 'quota-summary' }, t('quota.remaining', {
     vms: remaining.maxVms, cpus: remaining.maxCpus, memory: formatMemory(remaining.maxMemoryMiB), disk: remaining.maxDiskGiB,
   })) : null;
   const quotaFull = remaining && remaining.maxVms <= 0
-    ? h('p', { class: 'notice warning' }, t('create.noVmLeft'), ' ', app.features.requests ? h('a', { href: '#/requests' }, t('create.askMore')) : null)
+    ? h('p', { class: 'notice warning' }, t('create.noVmLeft'), ' ', h('a', { href: '#/requests' }, t('create.askMore')))
     : null;
 
   if (templates.length === 0) {
@@ -95,13 +96,14 @@ export default async function createPage(root, app) {
       const fixed = min === max;
       size.slider.hidden = fixed || min === top;
       size.number.readOnly = fixed;
+      size.number.tabIndex = fixed ? -1 : 0;
       if (resetSizes) {
         size.number.value = size.slider.value = Math.min(Math.max(template[size.name].default, min), top);
         size.made.setError(null);
       }
       const left = remaining?.[size.quota];
       size.made.setHint([
-        fixed ? t('create.fixedHint', { value: size.format(min) }) : t('create.rangeHint', { min: size.format(min), max: size.format(max) }),
+        fixed ? t('create.fixedHint', { value: size.format(min) }) : rangeText(size.format, min, max),
         left !== undefined && left !== null ? t('create.quotaLeftHint', { left: size.format(left) }) : null,
       ].filter(Boolean).join(' · '));
     }
@@ -135,7 +137,7 @@ export default async function createPage(root, app) {
     };
     const result = await api('/api/vms', { method: 'POST', body });
     if (result.ok) {
-      app.flash(t('create.started', { name: body.name }));
+      app.flash(t('create.started', { name: body.name }), body.name);
       app.invalidateQuota();
       location.hash = '#/vms';
       return;
@@ -164,4 +166,12 @@ export default async function createPage(root, app) {
 
 function range({ min, max }, format) {
   return min === max ? format(min) : `${format(min)} – ${format(max)}`;
+}
+
+/** "De 1 à 2 processeurs", "De 128 à 256 Mio", but "De 512 Mio à 2 Gio": the unit once when both ends share it. */
+function rangeText(format, min, max) {
+  const unit = text => text.replace(/^[\d\s.,\u00a0\u202f]+/, '');
+  const low = format(min);
+  const high = format(max);
+  return t('create.rangeHint', { min: unit(high).startsWith(unit(low)) ? formatNumber(min) : low, max: high });
 }

@@ -1,3 +1,4 @@
+// @ts-check
 import { api, resetToken } from '../api.js';
 import { translateServerMessage } from '../forms.js';
 import { t } from '../i18n.js';
@@ -35,13 +36,13 @@ const statusMessages = { 401: 'login.invalid', 503: 'login.directory' };
 /** Wires the login form; `onLoggedIn(user)` runs after a successful login. */
 export function setupLogin(onLoggedIn) {
   const section = document.getElementById('login');
-  const form = document.getElementById('login-form');
-  const userName = form.elements.userName;
-  const password = form.elements.password;
+  const form = /** @type {HTMLFormElement} */ (document.getElementById('login-form'));
+  const userName = /** @type {HTMLInputElement} */ (form.elements.namedItem('userName'));
+  const password = /** @type {HTMLInputElement} */ (form.elements.namedItem('password'));
   const userNameError = document.getElementById('userName-error');
   const passwordError = document.getElementById('password-error');
   const general = document.getElementById('login-error');
-  const submit = form.querySelector('button[type=submit]');
+  const submit = /** @type {HTMLButtonElement} */ (form.querySelector('button[type=submit]'));
 
   form.addEventListener('submit', async event => {
     event.preventDefault();

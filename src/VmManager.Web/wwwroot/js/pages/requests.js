@@ -1,3 +1,4 @@
+// @ts-check
 import { api } from '../api.js';
 import { h, icon } from '../dom.js';
 import { field, focusFirstInvalid, onValidSubmit, problemText, showErrors, showFieldErrors, wholeNumberProblem } from '../forms.js';
@@ -38,10 +39,6 @@ function requestStatusBadge(status) {
 export default async function requestsPage(root, app) {
   root.append(h('h1', {}, t('requests.title')));
   const [mine, vms] = await Promise.all([api('/api/requests'), api('/api/vms')]);
-  if (!app.features.requests || mine.status === 404) {
-    root.append(h('p', { class: 'notice' }, t('requests.unavailable')));
-    return;
-  }
   const status = h('p', { class: 'page-status', role: 'status' });
   const list = h('div', { class: 'request-list' });
   root.append(requestForm(vms.ok ? vms.data : [], async () => {

@@ -1,17 +1,17 @@
+// @ts-check
 import { api } from '../api.js';
 import { focusQuietly, h, hiddenText } from '../dom.js';
 import { field, problemText, showFieldErrors } from '../forms.js';
-import { formatDate, formatDay, formatNumber } from '../format.js';
+import { formatDate, formatDay, formatNumber, ofName } from '../format.js';
 import { t } from '../i18n.js';
 import { machineTable } from '../machine-table.js';
 import { describeRequest, maxTextLength } from './requests.js';
 
-/** #/teacher: pending resource requests to decide (when the server has them) and the students' VMs. */
+/** #/teacher: pending resource requests to decide and the students' VMs. */
 export default async function teacherPage(root, app) {
   root.append(h('h1', {}, t('teacher.title')));
   const requestsSection = h('section', { class: 'section', 'aria-labelledby': 'pending-title' },
     h('h2', { id: 'pending-title' }, t('teacher.pending')));
-  requestsSection.hidden = !app.features.requests;
   const classes = await teacherClasses();
   const table = machineTable(app, {
     caption: t('teacher.machines'),
@@ -25,7 +25,7 @@ export default async function teacherPage(root, app) {
     h('section', { class: 'section', 'aria-labelledby': 'students-title' },
       h('h2', { id: 'students-title' }, t('teacher.machines')), h('p', { class: 'hint' }, t('teacher.machinesHint')), table.element));
   await table.start();
-  if (app.features.requests) await pendingRequests(requestsSection, app);
+  await pendingRequests(requestsSection, app);
   return () => table.stop();
 }
 
@@ -78,7 +78,7 @@ function requestCard(request, status, afterDecision) {
   const requester = request.requester;
   const comment = h('textarea', { name: 'comment', rows: '2' });
   const commentField = field(t('teacher.comment'), comment, { hint: t('teacher.commentHint', { max: formatNumber(maxTextLength) }) });
-  const heading = h('h3', {}, t('teacher.requestFrom', { user: requester }));
+  const heading = h('h3', {}, t('teacher.requestFrom', { ofUser: ofName(requester) }));
   const card = h('li', { class: 'card request-card', 'data-request-id': request.id },
     heading,
     h('dl', { class: 'facts' },
@@ -100,7 +100,7 @@ function requestCard(request, status, afterDecision) {
     const result = await api(`/api/requests/${encodeURIComponent(request.id)}/${decision}`, { method: 'POST', body: { comment: comment.value } });
     for (const button of buttons) button.disabled = false;
     if (result.ok) {
-      status.textContent = t(`teacher.${decision}d`, { user: requester });
+      status.textContent = t(`teacher.${decision}d`, { ofUser: ofName(requester) });
       const next = card.nextElementSibling ?? card.previousElementSibling;
       card.remove();
       afterDecision();

@@ -1,9 +1,10 @@
+// @ts-check
 import { focusQuietly, h } from '../dom.js';
 import { problemText } from '../forms.js';
 import { formatMemory } from '../format.js';
 import { t } from '../i18n.js';
 import { everySecond, watchMachines } from '../live.js';
-import { createVmCard } from '../vm-card.js';
+import { createVmCard, isBusy } from '../vm-card.js';
 
 // After a create the console may appear a few seconds later (libvirt's VNC port is read periodically
 // and that sends no event): look again a few times, gently, for running VMs still without a console.
@@ -12,7 +13,8 @@ const consoleFollowUps = 6;
 
 /** #/vms: my VMs as cards, live through server-sent events. */
 export default async function vmsPage(root, app) {
-  const status = h('p', { class: 'page-status', role: 'status' }, app.takeFlash() ?? '');
+  const flash = app.takeFlash();
+  const status = h('p', { class: 'page-status', role: 'status' }, flash?.message ?? '');
   const list = h('ul', { class: 'vm-list', role: 'list' });
   const empty = h('div', { class: 'empty card' },
     h('p', {}, t('vms.empty')), h('a', { class: 'button primary', href: '#/vms/new' }, t('vms.createFirst')));
@@ -49,6 +51,8 @@ export default async function vmsPage(root, app) {
       list.prepend(created.element);
     }
     followUp(machine);
+    // "Creation of X started" is old news once X runs (or failed).
+    if (flash?.vmName === machine.name && !isBusy(machine) && status.textContent === flash.message) status.textContent = '';
     showEmpty();
     quotaSoon();
   }
@@ -57,10 +61,12 @@ export default async function vmsPage(root, app) {
     const card = cards.get(id);
     if (!card) return;
     const hadFocus = card.element.contains(document.activeElement);
+    // The next card (or the one before) takes the focus, else the page's heading.
+    const neighbour = card.element.nextElementSibling ?? card.element.previousElementSibling;
     card.element.remove();
     cards.delete(id);
     announce(t('vms.deleted', { name: card.machine.name }));
-    if (hadFocus) focusQuietly(root.querySelector('h1'));
+    if (hadFocus) focusQuietly(neighbour?.querySelector('h2') ?? root.querySelector('h1'));
     showEmpty();
     quotaSoon();
   }
@@ -72,7 +78,7 @@ export default async function vmsPage(root, app) {
       const ids = new Set(machines.map(machine => machine.id));
       for (const id of [...cards.keys()]) if (!ids.has(id)) remove(id);
       // Newest first: each card is prepended, so go from the oldest.
-      for (const machine of machines.toSorted((a, b) => new Date(a.createdAt) - new Date(b.createdAt))) upsert(machine);
+      for (const machine of machines.toSorted((a, b) => Date.parse(a.createdAt) - Date.parse(b.createdAt))) upsert(machine);
     },
     onUpsert: upsert,
     onRemove: remove,
@@ -82,7 +88,6 @@ export default async function vmsPage(root, app) {
   // Usage changes with creates, starts, stops and deletes: one quota request after a burst of events.
   let quotaTimer = null;
   function quotaSoon() {
-    if (!app.features.quota) return;
     clearTimeout(quotaTimer);
     quotaTimer = setTimeout(updateQuota, 500);
   }

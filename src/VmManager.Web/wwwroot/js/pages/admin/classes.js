@@ -1,12 +1,13 @@
-import { api } from '../api.js';
-import { h } from '../dom.js';
-import { field, problemText, showFieldErrors } from '../forms.js';
-import { t } from '../i18n.js';
+// @ts-check
+import { api } from '../../api.js';
+import { h } from '../../dom.js';
+import { field, problemText, showFieldErrors } from '../../forms.js';
+import { t } from '../../i18n.js';
 
 const names = members => members.length ? members.map(m => m.displayName && m.displayName !== m.userName ? `${m.displayName} (${m.userName})` : m.userName).join(', ') : '—';
 
 /** #/admin/classes: every class with its students and teachers; local classes are created and edited here. */
-export async function classes(panel) {
+export default async function classes(panel) {
   const status = h('p', { class: 'page-status', role: 'status' });
   const body = h('tbody');
   const table = h('table', { class: 'table responsive classes' },
