@@ -62,11 +62,11 @@ public sealed class LdapDirectory
     });
 
     /// <summary>Runs <paramref name="read"/> on a service-account connection, with the same deadline and errors as a login.</summary>
-    public T Read<T>(Func<LdapConnection, T> read) => Run(() =>
+    public T Read<T>(Func<LdapConnection, T> read) => RunAsync(() =>
     {
         using var service = OpenBound(_options.BindDn!, _options.BindPassword!);
         return read(service);
-    });
+    }).GetAwaiter().GetResult(); // asked by the class refresher, off any request
 
     /// <summary>
     /// The e-mail addresses of members of the given groups (for notifying teachers): groupOfNames members are

@@ -1,4 +1,5 @@
 using System.Net.Sockets;
+using VmManager.Daemon.Accounts;
 using VmManager.Daemon.Tests.Accounts;
 using VmManager.Daemon.Tests.Support;
 
@@ -12,14 +13,18 @@ namespace VmManager.Daemon.Tests.Hosting;
 public sealed class RigScriptTests(RigFixture rig)
 {
     [Fact]
-    public void StartLdap_RightAfterStop_StartTlsLoginsSucceedAtOnce()
+    public async Task StartLdap_RightAfterStop_StartTlsLoginsSucceedAtOnce()
     {
         using (StoppedRigPart.Stop("ldap"))
         {
         }
         var directory = LdapDirectoryTests.Directory(rig);
 
-        var users = Enumerable.Range(0, 20).Select(_ => directory.Authenticate("alice", "Alice-Pw1")).ToList();
+        var users = new List<AuthenticatedUser?>();
+        for (var i = 0; i < 20; i++)
+        {
+            users.Add(await directory.AuthenticateAsync("alice", "Alice-Pw1"));
+        }
 
         Assert.All(users, user => Assert.Equal("alice", user?.UserName));
     }
