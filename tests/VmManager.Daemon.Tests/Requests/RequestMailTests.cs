@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using Microsoft.Extensions.DependencyInjection;
 using VmManager.Daemon.Accounts;
+using VmManager.Daemon.Classes;
 using VmManager.Daemon.Requests;
 using VmManager.Daemon.Tests.Support;
 
@@ -132,7 +133,7 @@ public sealed class RequestMailTests(RigFixture rig)
     }
 
     [Fact]
-    public async Task Create_LdapStudent_LdapTeachersAreToldAndTheAnswerReachesTheStudentsLdapMail()
+    public async Task Create_LdapStudent_TheirClassTeacherIsToldAndTheAnswerReachesTheStudentsLdapMail()
     {
         var settings = new Dictionary<string, string?>(RigSettings.Ldap(rig).Concat(RigSettings.Mail(rig)))
         {
@@ -140,6 +141,11 @@ public sealed class RequestMailTests(RigFixture rig)
             ["Server:PublicOrigin"] = RequestsApi.PublicOrigin,
         };
         using var factory = new VmManagerFactory(settings);
+        // Requests go to the teachers of the student's classes: tom teaches alice here.
+        var classes = factory.Services.GetRequiredService<ClassStore>();
+        classes.AddLocal("alice-class", "Alice's class");
+        classes.EditLocal("alice-class", ClassParts.Student, ["alice"], []);
+        classes.EditLocal("alice-class", ClassParts.Teacher, ["tom"], []);
         var alice = await factory.LoginAsync("alice", "Alice-Pw1");
         var tom = await factory.LoginAsync("tom", "Tom-Pw3");
         var marker = RequestsApi.Marker();
