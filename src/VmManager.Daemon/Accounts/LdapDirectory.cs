@@ -21,8 +21,12 @@ public sealed class LdapDirectory
     {
         _options = options.Value;
         _slots = new SemaphoreSlim(_options.MaxConcurrentOperations);
-        TrustCa(_options.CaCertificatePath);
-        LibLdap.SetTimeouts(TimeSpan.FromSeconds(_options.ConnectTimeoutSeconds), TimeSpan.FromSeconds(_options.OperationTimeoutSeconds));
+        // Setting libldap's defaults initializes it, and it reads LDAPTLS_CACERT only then: nothing of it without a directory.
+        if (_options.Enabled)
+        {
+            TrustCa(_options.CaCertificatePath);
+            LibLdap.SetTimeouts(TimeSpan.FromSeconds(_options.ConnectTimeoutSeconds), TimeSpan.FromSeconds(_options.OperationTimeoutSeconds));
+        }
     }
 
     /// <summary>A directory user logged in: memberships are read again (Classes).</summary>

@@ -11,10 +11,11 @@ public static class StartupValidation
     /// </summary>
     public static void ValidateStartup(this WebApplication app)
     {
-        // Before anything touches the data folder: a second daemon must not migrate, kill "strays" or run jobs.
         app.Services.ValidateOptions<StorageOptions>();
-        _ = app.Services.GetRequiredService<DataFolderLock>();
         app.Services.ValidateOptions();
+        // Before anything touches the data folder: a second daemon must not migrate, kill "strays" or run jobs.
+        // After the options: a refused config must not leave a data folder behind.
+        _ = app.Services.GetRequiredService<DataFolderLock>();
         app.Services.GetRequiredService<DatabaseMigrator>().Migrate();
     }
 

@@ -19,17 +19,30 @@ public sealed class DataFolderLock : IDisposable
         var folder = Path.GetFullPath(dataDirectory);
         Directory.CreateDirectory(folder);
         var pidFile = Path.Combine(folder, "vm-manager.pid");
+        var lockFile = Path.Combine(folder, "vm-manager.lock");
         FileStream held;
         try
         {
-            held = new FileStream(Path.Combine(folder, "vm-manager.lock"), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+            // Read access is enough for flock, and works on a lock file that root's admin command created first.
+            held = new FileStream(lockFile, FileMode.OpenOrCreate, FileAccess.Read, FileShare.None);
+        }
+        catch (UnauthorizedAccessException)
+        {
+            throw new StartupException("Storage:DataDirectory", $"{lockFile} cannot be opened by this user; give the data folder to the service user");
         }
         catch (IOException)
         {
             var holder = File.Exists(pidFile) ? File.ReadAllText(pidFile).Trim() : "unknown";
             throw new StartupException("Storage:DataDirectory", $"{folder} is in use by another vm-manager (pid {holder}); one daemon per data folder");
         }
-        File.WriteAllText(pidFile, Environment.ProcessId + "\n");
+        try
+        {
+            File.WriteAllText(pidFile, Environment.ProcessId + "\n");
+        }
+        catch (UnauthorizedAccessException)
+        {
+            // Only the message of a second daemon reads it ("pid unknown" then); the lock is what counts.
+        }
         return new DataFolderLock(held);
     }
 

@@ -13,6 +13,9 @@ using VmManager.Daemon.Tests.Support;
 
 namespace VmManager.Daemon.Tests.Hosting;
 
+// OpenTelemetry's meter provider listens to every meter named "VmManager" in the process: another test's
+// daemon running beside these would add its series to their scrapes.
+[Collection(MetricsCollection.Name)]
 public sealed partial class MetricsTests
 {
     [Fact]
@@ -211,4 +214,10 @@ public sealed partial class MetricsTests
             Assert.NotNull(sessions.TryOpen($"user{i}", $"vm{i}", 5900 + i, viewOnly: false).Session);
         }
     }
+}
+
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class MetricsCollection
+{
+    public const string Name = "metrics";
 }
