@@ -1,18 +1,22 @@
 using System.Threading.Channels;
+using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Options;
 using VmManager.Daemon.Accounts;
+using VmManager.Daemon.Hosting;
 
 namespace VmManager.Daemon.Classes;
 
 /// <summary>
 /// Reads the directory's classes at start, every Classes:RefreshSeconds, and after a directory login
 /// (at most once per <see cref="LoginRefreshGap"/>). When the directory does not answer, the memberships
-/// read last stay in force and the failure is recorded for /readyz.
+/// read last stay in force and the failure is recorded for /readyz; a streak of failures is logged once.
 /// </summary>
 public sealed partial class ClassSync(
-    LdapClassReader reader, ClassStore store, LdapDirectory directory, IOptions<ClassesOptions> options, TimeProvider time, ILogger<ClassSync> logger)
+    LdapClassReader reader, ClassStore store, LdapDirectory directory, IOptions<ClassesOptions> options, BackgroundFaults faults, TimeProvider time,
+    ILogger<ClassSync> logger)
     : BackgroundService
 {
+    private readonly FaultStreak _streak = faults.Streak("class-sync", logger);
     public static readonly TimeSpan LoginRefreshGap = TimeSpan.FromSeconds(10);
     private readonly Channel<bool> _asked = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
     private DateTimeOffset _lastPass = DateTimeOffset.MinValue;
@@ -47,7 +51,7 @@ public sealed partial class ClassSync(
         }
     }
 
-    /// <summary>One read of the directory; never throws for a directory that is down.</summary>
+    /// <summary>One read of the directory; never throws (a directory that is down, a database that refuses the write).</summary>
     public void RefreshOnce()
     {
         _lastPass = time.GetUtcNow();
@@ -57,11 +61,28 @@ public sealed partial class ClassSync(
             var changed = store.ReplaceDirectoryClasses(classes);
             store.RecordSync(null);
             LogRefreshed(classes.Count, changed);
+            _streak.Succeeded();
         }
-        catch (DirectoryUnavailableException ex)
+        catch (Exception ex) when (ex is not OperationCanceledException)
         {
-            store.RecordSync(ex.Message);
-            LogUnavailable(ex.Message);
+            _streak.Failed(ex);
+            if (ex is DirectoryUnavailableException)
+            {
+                RecordUnavailable(ex.Message);
+            }
+        }
+    }
+
+    /// <summary>For /readyz ("classes"); a database that refuses this too is already in the streak.</summary>
+    private void RecordUnavailable(string problem)
+    {
+        try
+        {
+            store.RecordSync(problem);
+        }
+        catch (Exception ex) when (ex is SqliteException or IOException)
+        {
+            _streak.Failed(ex);
         }
     }
 
@@ -75,7 +96,4 @@ public sealed partial class ClassSync(
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Classes read from the directory: {Count} (memberships changed: {Changed})")]
     private partial void LogRefreshed(int count, bool changed);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Classes not refreshed, the last known memberships stay in force: {Problem}")]
-    private partial void LogUnavailable(string problem);
 }
