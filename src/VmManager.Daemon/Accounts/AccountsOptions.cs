@@ -9,6 +9,9 @@ public sealed class AccountsOptions
     /// <summary>Sliding: activity within this time extends the session (recorded at most once a minute).</summary>
     public int SessionMinutes { get; set; } = 60;
 
+    /// <summary>However active, a session ends this long after its login.</summary>
+    public int MaxSessionHours { get; set; } = 12;
+
     /// <summary>Seeds etudiant / enseignant / admin local accounts: for the demo only.</summary>
     public bool DemoAccounts { get; set; }
 
@@ -37,6 +40,7 @@ public sealed class AccountsOptionsValidator : IValidateOptions<AccountsOptions>
         string? problem = options switch
         {
             { SessionMinutes: < 1 or > 43200 } => "Accounts:SessionMinutes: must be between 1 and 43200 (30 days)",
+            { MaxSessionHours: < 1 or > 8760 } => "Accounts:MaxSessionHours: must be between 1 and 8760 (a year)",
             { MaxFailedLoginsPerAccount: < 1 or > 1000 } => "Accounts:MaxFailedLoginsPerAccount: must be between 1 and 1000",
             { MaxFailedLoginsPerAddress: < 1 or > 100000 } => "Accounts:MaxFailedLoginsPerAddress: must be between 1 and 100000",
             { FailedLoginWindowSeconds: < 1 or > 86400 } => "Accounts:FailedLoginWindowSeconds: must be between 1 and 86400",

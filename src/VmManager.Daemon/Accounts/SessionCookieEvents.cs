@@ -1,25 +1,36 @@
+using System.Security.Claims;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
 
 namespace VmManager.Daemon.Accounts;
 
-/// <summary>Checks each cookie against the sessions table, and answers JSON problems instead of redirects.</summary>
+/// <summary>
+/// Checks each cookie against the sessions table, which decides: the session must be live and name the cookie's
+/// user, and the role is the table's (a role learnt at a later login applies at once). Answers JSON problems
+/// instead of redirects.
+/// </summary>
 public sealed class SessionCookieEvents(SessionStore sessions) : CookieAuthenticationEvents
 {
     public override async Task ValidatePrincipal(CookieValidatePrincipalContext context)
     {
-        var sessionId = context.Principal?.FindFirst(SessionStore.SessionIdClaim)?.Value;
-        switch (sessionId is null ? SessionCheck.Invalid : sessions.Check(sessionId))
+        var principal = context.Principal;
+        var sessionId = principal?.FindFirst(SessionStore.SessionIdClaim)?.Value;
+        var (result, userName, role) = sessionId is null ? (SessionCheck.Invalid, null, Role.Student) : sessions.Check(sessionId);
+        if (result == SessionCheck.Invalid || principal!.Identity is not ClaimsIdentity identity || identity.Name != userName)
         {
-            case SessionCheck.Invalid:
-                context.RejectPrincipal();
-                await context.HttpContext.SignOutAsync(context.Scheme.Name);
-                break;
-            case SessionCheck.Extended:
-                // Reissue the cookie so its own expiry follows the server's.
-                context.ShouldRenew = true;
-                break;
+            context.RejectPrincipal();
+            await context.HttpContext.SignOutAsync(context.Scheme.Name);
+            return;
         }
+        if (identity.FindFirst(ClaimTypes.Role) is not { } claim || claim.Value != role.ToString())
+        {
+            identity.TryRemoveClaim(identity.FindFirst(ClaimTypes.Role));
+            identity.AddClaim(new Claim(ClaimTypes.Role, role.ToString()));
+            context.ReplacePrincipal(principal);
+            context.ShouldRenew = true;
+        }
+        // Extended: reissue the cookie so its own expiry follows the server's.
+        context.ShouldRenew |= result == SessionCheck.Extended;
     }
 
     // The UI is static pages over a JSON API: answer 401/403, never redirect.

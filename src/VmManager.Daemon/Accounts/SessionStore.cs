@@ -29,6 +29,8 @@ public sealed class SessionStore(Database database, IOptions<AccountsOptions> op
 
     private TimeSpan Lifetime => TimeSpan.FromMinutes(options.Value.SessionMinutes);
 
+    private TimeSpan MaxLifetime => TimeSpan.FromHours(options.Value.MaxSessionHours);
+
     /// <summary>Returns the new session's id, for the cookie only.</summary>
     public string Create(AuthenticatedUser user, string? clientAddress)
     {
@@ -42,8 +44,13 @@ public sealed class SessionStore(Database database, IOptions<AccountsOptions> op
             INSERT INTO sessions (id_hash, user_name, role, display_name, created_at, last_seen_at, expires_at, client_address)
             VALUES (@hash, @UserName, @role, @DisplayName, @now, @now, @expires, @clientAddress)
             """,
-            new { hash = Hash(id), user.UserName, role = user.Role.ToString().ToLowerInvariant(), user.DisplayName, now, expires = now + Lifetime, clientAddress },
+            new { hash = Hash(id), user.UserName, role = user.Role.ToString().ToLowerInvariant(), user.DisplayName, now, expires = now + Min(Lifetime, MaxLifetime), clientAddress },
             transaction);
+        // A login tells the user's current role (directory groups, local account): their other sessions take it
+        // at their next request, so a demoted teacher's forgotten laptop session is a student's.
+        connection.Execute(
+            "UPDATE sessions SET role = @role WHERE user_name = @UserName AND revoked_at IS NULL AND expires_at > @now",
+            new { user.UserName, role = user.Role.ToString().ToLowerInvariant(), now }, transaction);
         // Requests mail the user later (answers, lease warnings), when their session may be long gone.
         connection.Execute(
             """
@@ -55,26 +62,36 @@ public sealed class SessionStore(Database database, IOptions<AccountsOptions> op
         return id;
     }
 
-    public SessionCheck Check(string sessionId)
+    /// <summary>The session's state, and whom it belongs to with which role now (no name when it is unknown).</summary>
+    public (SessionCheck Result, string? UserName, Role Role) Check(string sessionId)
     {
         var now = time.GetUtcNow();
         var hash = Hash(sessionId);
         using var connection = database.Open();
         var row = connection.QuerySingleOrDefault<SessionRow>(
-            "SELECT last_seen_at AS LastSeenAt, expires_at AS ExpiresAt, revoked_at AS RevokedAt FROM sessions WHERE id_hash = @hash", new { hash });
-        if (row is null || row.RevokedAt is not null || row.ExpiresAt <= now)
+            "SELECT user_name AS UserName, role AS Role, created_at AS CreatedAt, last_seen_at AS LastSeenAt, expires_at AS ExpiresAt, revoked_at AS RevokedAt "
+            + "FROM sessions WHERE id_hash = @hash", new { hash });
+        if (row is null)
         {
-            return SessionCheck.Invalid;
+            return (SessionCheck.Invalid, null, Role.Student);
+        }
+        var role = Enum.Parse<Role>(row.Role, ignoreCase: true);
+        var end = row.CreatedAt + MaxLifetime;
+        if (row.RevokedAt is not null || row.ExpiresAt <= now || end <= now)
+        {
+            return (SessionCheck.Invalid, row.UserName, role);
         }
         if (now - row.LastSeenAt < TouchInterval)
         {
-            return SessionCheck.Valid;
+            return (SessionCheck.Valid, row.UserName, role);
         }
         var extended = connection.Execute(
             "UPDATE sessions SET last_seen_at = @now, expires_at = @expires WHERE id_hash = @hash AND revoked_at IS NULL",
-            new { hash, now, expires = now + Lifetime });
-        return extended == 1 ? SessionCheck.Extended : SessionCheck.Invalid;
+            new { hash, now, expires = Min(now + Lifetime, end) });
+        return (extended == 1 ? SessionCheck.Extended : SessionCheck.Invalid, row.UserName, role);
     }
+
+    private static T Min<T>(T first, T second) where T : IComparable<T> => first.CompareTo(second) <= 0 ? first : second;
 
     /// <summary>Logout: returns whether a live session was revoked.</summary>
     public bool Revoke(string sessionId)
@@ -117,6 +134,12 @@ public sealed class SessionStore(Database database, IOptions<AccountsOptions> op
 
     private sealed class SessionRow
     {
+        public string UserName { get; set; } = "";
+
+        public string Role { get; set; } = "";
+
+        public DateTimeOffset CreatedAt { get; set; }
+
         public DateTimeOffset LastSeenAt { get; set; }
 
         public DateTimeOffset ExpiresAt { get; set; }

@@ -52,6 +52,7 @@ public static class HostingExtensions
         services.AddTelemetry();
         services.AddSingleton<BackgroundFaults>();
         services.AddHealthChecks().AddCheck<BackgroundFaultsHealthCheck>("background", tags: ["ready"]);
+        services.AddSingleton<ReadinessCache>();
         return builder;
     }
 

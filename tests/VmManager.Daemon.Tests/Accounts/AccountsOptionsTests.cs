@@ -7,6 +7,7 @@ public sealed class AccountsOptionsTests
 {
     [Theory]
     [InlineData("SessionMinutes", 0, "Accounts:SessionMinutes:")]
+    [InlineData("MaxSessionHours", 0, "Accounts:MaxSessionHours:")]
     [InlineData("MaxFailedLoginsPerAccount", 0, "Accounts:MaxFailedLoginsPerAccount:")]
     [InlineData("MaxFailedLoginsPerAddress", 2, "Accounts:MaxFailedLoginsPerAddress: must be at least")]
     [InlineData("FailedLoginWindowSeconds", 0, "Accounts:FailedLoginWindowSeconds:")]

@@ -156,6 +156,64 @@ public sealed class SessionTests
         Assert.NotEqual(atLogin, LastSeen());
     }
 
+    [Fact]
+    public async Task Session_ActiveBeyondMaxSessionHours_ExpiresEvenWhileSliding()
+    {
+        var clock = new ManualClock();
+        using var app = new AccountsApp(new Dictionary<string, string?> { ["Accounts:SessionMinutes"] = "30", ["Accounts:MaxSessionHours"] = "1" }, clock);
+        var client = await app.LoggedInAsync("etudiant", "Etudiant-Demo1");
+
+        clock.Advance(TimeSpan.FromMinutes(20));
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/api/session")).StatusCode);
+        clock.Advance(TimeSpan.FromMinutes(20));
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/api/session")).StatusCode);
+        clock.Advance(TimeSpan.FromMinutes(20));
+
+        Assert.Equal(HttpStatusCode.Unauthorized, (await client.GetAsync("/api/session")).StatusCode);
+    }
+
+    [Fact]
+    public async Task Session_RevokedInTheTable_NextRequestIs401()
+    {
+        using var app = new AccountsApp();
+        var client = await app.LoggedInAsync("etudiant", "Etudiant-Demo1");
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/api/session")).StatusCode);
+        using var connection = app.Database.Open();
+
+        connection.Execute("UPDATE sessions SET revoked_at = @now", new { now = DateTimeOffset.UtcNow });
+
+        Assert.Equal(HttpStatusCode.Unauthorized, (await client.GetAsync("/api/session")).StatusCode);
+    }
+
+    [Fact]
+    public async Task Session_RoleChangedInTheTable_NextRequestHasTheNewRole()
+    {
+        using var app = new AccountsApp();
+        var client = await app.LoggedInAsync("enseignant", "Enseignant-Demo1");
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/api/classes")).StatusCode);
+        using var connection = app.Database.Open();
+
+        connection.Execute("UPDATE sessions SET role = 'student'");
+
+        Assert.Equal(HttpStatusCode.Forbidden, (await client.GetAsync("/api/classes")).StatusCode);
+        Assert.Equal("Student", (await client.GetFromJsonAsync<SessionUser>("/api/session"))!.Role);
+    }
+
+    [Fact]
+    public async Task Login_AgainWithAnotherRole_OtherLiveSessionsTakeIt()
+    {
+        using var app = new AccountsApp();
+        var laptop = await app.LoggedInAsync("enseignant", "Enseignant-Demo1");
+        using var connection = app.Database.Open();
+        // As if the directory had moved the teacher out of the teachers' group since that login.
+        connection.Execute("UPDATE sessions SET role = 'admin'");
+
+        await app.LoggedInAsync("enseignant", "Enseignant-Demo1");
+
+        Assert.Equal("Teacher", (await laptop.GetFromJsonAsync<SessionUser>("/api/session"))!.Role);
+        Assert.Equal(["teacher", "teacher"], connection.Query<string>("SELECT role FROM sessions"));
+    }
+
     [Theory]
     [InlineData("127.0.0.1", "https", true)]
     [InlineData("127.0.0.1", null, false)]

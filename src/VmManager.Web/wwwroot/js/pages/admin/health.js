@@ -12,8 +12,8 @@ export default async function health(panel) {
   panel.append(h('p', { class: 'hint' }, t('admin.healthHint')), h('div', { class: 'toolbar' }, refresh), status, list);
   const load = async () => {
     refresh.disabled = true;
-    // /readyz answers 503 with the same JSON when something is down: both are a report.
-    const result = await api('/readyz');
+    // /readyz's report, reachable through nginx (which keeps /readyz local); 503 with the same JSON when something is down: both are a report.
+    const result = await api('/api/admin/health');
     refresh.disabled = false;
     if (!result.data?.checks) {
       status.textContent = problemText(result, t('admin.healthFailed'));
