@@ -32,6 +32,7 @@ public sealed class AdminPageTests(BrowserFixture browser)
         {
             ["database"] = "Base de données", ["libvirt"] = "Hyperviseur (libvirt)", ["vagrant"] = "Vagrant",
             ["ldap"] = "Annuaire (LDAP)", ["smtp"] = "Messagerie (SMTP)", ["templates"] = "Modèles (boîtes Vagrant)",
+            ["network"] = "Réseau des VM (isolation)", ["background"] = "Tâches de fond", ["classes"] = "Classes (appartenances)",
         };
         var cards = page.Locator(".health-card");
         Assert.Subset(labels.Keys.ToHashSet(), readyz.Select(check => check.Name).ToHashSet());

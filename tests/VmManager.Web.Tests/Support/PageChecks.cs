@@ -85,7 +85,9 @@ public static partial class PageChecks
         var expected = await page.EvaluateAsync<string[]>("""
             () => {
               const seenRadioGroups = new Set();
-              return [...document.querySelectorAll('a[href], button, input, select, textarea, summary, [tabindex]')]
+              // An open modal dialog keeps Tab inside it, as it should: only its controls are expected then.
+              const scope = document.querySelector('dialog[open]:modal') ?? document;
+              return [...scope.querySelectorAll('a[href], button, input, select, textarea, summary, [tabindex]')]
                 .filter(element => element.tabIndex >= 0 && !element.disabled && element.checkVisibility({ visibilityProperty: true }))
                 .filter(element => element.type !== 'radio' || (!seenRadioGroups.has(element.name) && seenRadioGroups.add(element.name)))
                 .map((element, index) => {

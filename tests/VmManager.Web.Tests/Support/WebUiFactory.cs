@@ -38,6 +38,8 @@ public sealed class WebUiFactory : WebApplicationFactory<Program>
         {
             ["Hypervisor:LibvirtUri"] = "test:///default",
             ["Hypervisor:StoragePool"] = "default-pool",
+            // libvirt's test driver has one network, "default" (not isolated: the network check says Degraded).
+            ["Hypervisor:ManagementNetwork"] = "default",
         };
         _settings = hypervisor.Concat(settings ?? new Dictionary<string, string?>()).ToDictionary(pair => pair.Key, pair => pair.Value);
         UseKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, 0));

@@ -28,11 +28,14 @@ function showTitle() {
   document.title = `${t('console.title')}${vmName ? ` ${vmName}` : ''} — VmManager`;
 }
 
+// From the list of VMs the caller may see (never a 404 in the page's log for a VM that is gone).
 async function loadName() {
   if (!vmId) return;
-  const response = await fetch(`/api/vms/${encodeURIComponent(vmId)}`, { headers: { Accept: 'application/json' } });
-  if (response.ok) {
-    vmName = (await response.json()).name;
+  const response = await fetch('/api/vms?scope=all', { headers: { Accept: 'application/json' } });
+  if (!response.ok) return;
+  const machine = (await response.json()).find(vm => vm.id === vmId);
+  if (machine) {
+    vmName = machine.name;
     showTitle();
   }
 }

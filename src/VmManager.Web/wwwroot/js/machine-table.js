@@ -20,7 +20,7 @@ const actionSpecs = {
  * Everyone's VMs (scope=all) as a table that follows the server's events: a filter box, live state,
  * operation step and lease countdown, the given `actions` and a console link.
  */
-export function machineTable(app, { caption, keep = () => true, actions, consoleLabel = 'vm.openConsole', filter = () => true }) {
+export function machineTable(app, { caption, keep = () => true, actions, consoleLabel = 'vm.openConsole', filter = _machine => true }) {
   const filterInput = h('input', { type: 'search', name: 'filter', autocomplete: 'off' });
   const filterId = uniqueId('filter');
   filterInput.id = filterId;
